@@ -1,0 +1,93 @@
+#pragma once
+// Config: a member's settings, read from a zoo.cfg (Java properties, ZooKeeper's keys) or a YAML
+// file with the same keys. Defaults are ZooKeeper's. Parsing never aborts: an invalid value is a
+// Status naming the key and the reason; unknown keys are kept (as ZooKeeper keeps them as
+// `zookeeper.<key>` system properties) and reported as warnings.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace corral {
+
+struct ServerSpec {  // server.N=host:quorumPort:electionPort[:role][;[clientAddr:]clientPort]
+  int64_t id = 0;
+  std::string host;
+  int quorum_port = 0;
+  int election_port = 0;
+  bool observer = false;
+  std::string client_address;  // empty when not given
+  int client_port = 0;         // 0 when not given
+};
+
+struct Config {
+  std::string source_path;
+
+  // Time and sessions.
+  int tick_time_ms = 2000;
+  int init_limit_ticks = 10;
+  int sync_limit_ticks = 5;
+  int min_session_timeout_ms = -1;  // -1: 2 * tickTime, resolved by Finalize()
+  int max_session_timeout_ms = -1;  // -1: 20 * tickTime
+
+  // Storage.
+  std::string data_dir;
+  std::string data_log_dir;  // defaults to data_dir
+  int64_t snap_count = 100000;
+  int64_t pre_alloc_size_kb = 65536;
+  int autopurge_snap_retain_count = 3;
+  int autopurge_purge_interval_hours = 0;
+
+  // Client listener.
+  std::string client_port_address = "0.0.0.0";
+  int client_port = 0;  // 0: none configured (required for standalone)
+  int secure_client_port = 0;
+  int max_client_cnxns = 60;  // per client IP; 0 = unlimited
+  int max_cnxns = 0;          // total; 0 = unlimited
+  int global_outstanding_limit = 1000;
+  int64_t jute_max_buffer_bytes = 1048575;  // 0xfffff, ZooKeeper's default
+
+  // Features.
+  bool reconfig_enabled = false;
+  bool standalone_enabled = true;
+  bool extended_types_enabled = false;
+  bool local_sessions_enabled = false;
+  bool read_only_mode_enabled = false;
+  bool quorum_listen_on_all_ips = false;
+  bool enforce_quota = false;
+  std::string dynamic_config_file;
+  std::string four_letter_word_whitelist = "srvr";  // comma separated; "*" for all
+  std::string super_digest;  // DigestAuthenticationProvider.superDigest: "super:base64(sha1)"
+  int64_t container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
+  int64_t container_max_per_minute = 10000;     // znode.container.maxPerMinute
+  std::string log_level = "info";
+
+  // Admin and metrics (served by the operability issue).
+  bool admin_enable_server = true;
+  std::string admin_server_address = "0.0.0.0";
+  int admin_server_port = 8080;
+  int metrics_http_port = 7000;
+  std::string metrics_http_host = "0.0.0.0";
+
+  // Ensemble.
+  std::vector<ServerSpec> servers;
+  int64_t my_id = 0;  // from the myid file in dataDir when servers are configured
+
+  // Every key as read, for `conf` and for unknown-key properties.
+  std::map<std::string, std::string> raw;
+  // Warnings found while parsing (unknown keys, ignored Java class names).
+  std::vector<std::string> warnings;
+
+  bool standalone() const { return servers.empty(); }
+};
+
+// Parses the file; the format is chosen by extension (.yaml/.yml → YAML, else properties).
+StatusOr<Config> LoadConfigFile(const std::string& path);
+// Parses properties text (zoo.cfg). base_dir resolves relative paths (the file's directory).
+StatusOr<Config> ParseProperties(const std::string& text, const std::string& base_dir);
+// Parses YAML text: a mapping of the same keys (nested maps are flattened with '.').
+StatusOr<Config> ParseYaml(const std::string& text, const std::string& base_dir);
+
+}  // namespace corral

@@ -1,0 +1,150 @@
+"""Start and stop real servers for the integration tests: corral-server and Apache ZooKeeper.
+
+Each server binds a free loopback port, keeps its files in a temporary directory, and is stopped
+by its pid when the test is done. Readiness is awaited (the server answers `ruok` with `imok`),
+never slept for.
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD_DIR = os.environ.get("CORRAL_BUILD_DIR", os.path.join(ROOT, "build"))
+CORRAL_SERVER = os.path.join(BUILD_DIR, "bin", "corral-server")
+ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def four_letter(port, word, host="127.0.0.1", timeout=5.0):
+    """Sends a four-letter word and returns the whole answer as text."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(word.encode())
+        chunks = []
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def wait_until(predicate, timeout=30.0, interval=0.02, what="condition"):
+    """Polls predicate until it returns a truthy value; raises after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+class Server:
+    """A running server process. `port` is its client port on 127.0.0.1."""
+
+    kind = "?"
+
+    def __init__(self, workdir, extra_config=None):
+        self.workdir = workdir
+        self.port = free_port()
+        self.data_dir = os.path.join(workdir, "data")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.config = {
+            "tickTime": "2000",
+            "dataDir": self.data_dir,
+            "clientPort": str(self.port),
+            "clientPortAddress": "127.0.0.1",
+            "4lw.commands.whitelist": "*",
+            "extendedTypesEnabled": "true",
+            "maxClientCnxns": "0",
+        }
+        self.config.update(extra_config or {})
+        self.proc = None
+        self.log_path = os.path.join(workdir, "server.log")
+
+    @property
+    def connect_string(self):
+        return "127.0.0.1:%d" % self.port
+
+    def write_config(self):
+        path = os.path.join(self.workdir, "zoo.cfg")
+        with open(path, "w") as f:
+            for k, v in self.config.items():
+                f.write("%s=%s\n" % (k, v))
+        return path
+
+    def command(self, config_path):
+        raise NotImplementedError
+
+    def start(self, timeout=60.0):
+        config_path = self.write_config()
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.command(config_path), stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=self.workdir, start_new_session=True)
+        wait_until(self._ready, timeout=timeout, what="%s to answer ruok" % self.kind)
+        return self
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError("%s exited with %s; log:\n%s" % (
+                self.kind, self.proc.returncode, self.read_log()[-4000:]))
+        try:
+            return four_letter(self.port, "ruok", timeout=1.0) == "imok"
+        except OSError:
+            return False
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=30.0):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+
+class CorralServer(Server):
+    kind = "corral-server"
+
+    def command(self, config_path):
+        return [CORRAL_SERVER, config_path]
+
+
+class ZooKeeperServer(Server):
+    """Apache ZooKeeper 3.8 from Debian's `zookeeper` package, standalone."""
+
+    kind = "zookeeper"
+
+    def __init__(self, workdir, extra_config=None):
+        super().__init__(workdir, extra_config)
+        self.config.setdefault("admin.enableServer", "false")
+
+    def command(self, config_path):
+        return ["java", "-Xmx512m", "-cp", ZK_CLASSPATH,
+                "-Dzookeeper.log.dir=" + self.workdir,
+                "-Dzookeeper.extendedTypesEnabled=true",
+                "org.apache.zookeeper.server.ZooKeeperServerMain", config_path]
