@@ -29,8 +29,10 @@ struct Config {
   int tick_time_ms = 2000;
   int init_limit_ticks = 10;
   int sync_limit_ticks = 5;
-  int min_session_timeout_ms = -1;  // -1: 2 * tickTime, resolved by Finalize()
-  int max_session_timeout_ms = -1;  // -1: 20 * tickTime
+  // -1 in the file means ZooKeeper's default (2x / 20x tickTime); a parsed Config always holds
+  // the resolved values, never -1.
+  int min_session_timeout_ms = -1;
+  int max_session_timeout_ms = -1;
 
   // Storage.
   std::string data_dir;
@@ -43,7 +45,8 @@ struct Config {
   // Client listener.
   std::string client_port_address = "0.0.0.0";
   int client_port = 0;  // 0: none configured (required for standalone)
-  int secure_client_port = 0;
+  int secure_client_port = 0;  // 0: no TLS listener
+  std::string secure_client_port_address = "0.0.0.0";
   int max_client_cnxns = 60;  // per client IP; 0 = unlimited
   int max_cnxns = 0;          // total; 0 = unlimited
   int global_outstanding_limit = 1000;
@@ -58,7 +61,8 @@ struct Config {
   bool quorum_listen_on_all_ips = false;
   bool enforce_quota = false;
   std::string dynamic_config_file;
-  std::string four_letter_word_whitelist = "srvr";  // comma separated; "*" for all
+  // Comma separated, entries trimmed; "*" for all; empty: none.
+  std::string four_letter_word_whitelist = "srvr";
   std::string super_digest;  // DigestAuthenticationProvider.superDigest: "super:base64(sha1)"
   int64_t container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
   int64_t container_max_per_minute = 10000;     // znode.container.maxPerMinute
@@ -71,11 +75,13 @@ struct Config {
   int metrics_http_port = 7000;
   std::string metrics_http_host = "0.0.0.0";
 
-  // Ensemble.
+  // Ensemble. Sorted by id. Empty in standalone mode, including ZooKeeper's special case of a
+  // single participant line with standaloneEnabled=true (that member runs standalone).
   std::vector<ServerSpec> servers;
   int64_t my_id = 0;  // from the myid file in dataDir when servers are configured
 
-  // Every key as read, for `conf` and for unknown-key properties.
+  // Every key as read (trimmed, last value wins), for `conf` and for unknown-key properties.
+  // Includes the server.N lines read from dynamicConfigFile.
   std::map<std::string, std::string> raw;
   // Warnings found while parsing (unknown keys, ignored Java class names).
   std::vector<std::string> warnings;
@@ -83,7 +89,17 @@ struct Config {
   bool standalone() const { return servers.empty(); }
 };
 
+// Parses the value of a server.N line: host:quorumPort:electionPort[:participant|observer]
+// [;[clientAddr:]clientPort]. An IPv6 host is written in brackets. The error message names the
+// part that is wrong but not the key; callers prefix it.
+StatusOr<ServerSpec> ParseServerSpec(int64_t id, const std::string& value);
+// The inverse, in ZooKeeper's own form (what /zookeeper/config shows):
+// "host:2888:3888:participant;0.0.0.0:2181". The client part is omitted when client_port is 0.
+std::string FormatServerSpec(const ServerSpec& spec);
+
 // Parses the file; the format is chosen by extension (.yaml/.yml → YAML, else properties).
+// Relative paths in it resolve against the file's directory. NotFound / IoError when the file
+// cannot be read; InvalidArgument (naming the key, the reason and the line) for a bad setting.
 StatusOr<Config> LoadConfigFile(const std::string& path);
 // Parses properties text (zoo.cfg). base_dir resolves relative paths (the file's directory).
 StatusOr<Config> ParseProperties(const std::string& text, const std::string& base_dir);

@@ -123,7 +123,8 @@ enum AddWatchMode : int32_t { kAddWatchPersistent = 0, kAddWatchPersistentRecurs
 // ephemeralOwner markers for container and TTL nodes (EphemeralType.java).
 constexpr int64_t kContainerEphemeralOwner = static_cast<int64_t>(0x8000000000000000ULL);
 constexpr int64_t kTtlMask = static_cast<int64_t>(0xFF00000000000000ULL);
-constexpr int64_t kMaxTtlMs = 0x00FFFFFFFFFFFFFFLL;  // ttl must fit under the 0xFF marker
+// TTLs live in the low 40 bits; the bits between are reserved (EphemeralType.java).
+constexpr int64_t kMaxTtlMs = 0x000000FFFFFFFFFFLL;
 
 const char* ErrName(int32_t err);
 const char* OpName(int32_t op);

@@ -1,0 +1,225 @@
+// The four-letter words: short text answers on the client port, in ZooKeeper's formats, so
+// existing tooling (monitoring scripts, `echo mntr | nc`) works unchanged.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "node/node.h"
+
+namespace corral {
+namespace {
+
+const std::set<std::string>& AllWords() {
+  // hash (tree digests) arrives with replication; gtmk/stmk (trace masks) have no meaning here.
+  static const std::set<std::string> words = {"conf", "cons", "crst", "dirs", "dump",
+                                              "envi", "ruok", "srst", "srvr", "stat",
+                                              "wchs", "wchc", "wchp", "mntr", "isro"};
+  return words;
+}
+
+std::string Hex(int64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool Whitelisted(const std::string& list, const std::string& word) {
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t b = item.find_first_not_of(" \t");
+    size_t e = item.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    item = item.substr(b, e - b + 1);
+    if (item == "*" || item == word) return true;
+  }
+  return false;
+}
+
+int64_t DirectoryBytes(const std::string& dir) {
+  // Regular files below the directory, as ZooKeeper's dirs word sums its snapshot and log files.
+  std::error_code ec;
+  int64_t total = 0;
+  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += static_cast<int64_t>(it->file_size(ec));
+  }
+  return total;
+}
+
+int CountOpenFds() {
+  std::error_code ec;
+  int n = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string ServerVersion() {
+  return std::string("3.9.3-corral-") + CORRAL_VERSION + ", built on " + __DATE__;
+}
+
+bool Node::IsFourLetterWord(const std::string& word) { return AllWords().count(word) > 0; }
+
+std::string Node::FourLetterWord(const std::string& word) {
+  if (!Whitelisted(config_.four_letter_word_whitelist, word)) {
+    return word + " is not executed because it is not in the whitelist.\n";
+  }
+  std::ostringstream out;
+  int64_t avg_x10 = stats_.latency_count > 0 ? stats_.total_latency_ms * 10 / stats_.latency_count : 0;
+  auto latency = [&] {
+    out << "Latency min/avg/max: " << (stats_.min_latency_ms < 0 ? 0 : stats_.min_latency_ms) << "/"
+        << avg_x10 / 10 << "." << avg_x10 % 10 << "/" << stats_.max_latency_ms << "\n";
+  };
+  auto connection_line = [&](const ClientSession& s, bool detailed) {
+    out << " /" << s.transport->remote_ip() << ":" << s.transport->remote_port() << "[1](queued="
+        << s.pending.size() << ",recved=" << s.packets_received << ",sent=" << s.packets_sent;
+    if (detailed && s.session_id != 0) {
+      int64_t avg = s.latency_count > 0 ? s.total_latency_ms / s.latency_count : 0;
+      out << ",sid=" << Hex(s.session_id) << ",lop=" << s.last_op << ",est=" << s.established_ms
+          << ",to=" << s.timeout_ms << ",lcxid=" << Hex(s.last_cxid) << ",lzxid=" << Hex(s.last_zxid)
+          << ",lresp=" << s.last_response_ms << ",llat=" << s.last_latency_ms
+          << ",minlat=" << (s.min_latency_ms < 0 ? 0 : s.min_latency_ms) << ",avglat=" << avg
+          << ",maxlat=" << s.max_latency_ms;
+    }
+    out << ")\n";
+  };
+  const DataTree& tree = state_.tree();
+  if (word == "ruok") return "imok";
+  if (word == "isro") return "rw";
+  if (word == "srvr" || word == "stat") {
+    out << "Zookeeper version: " << ServerVersion() << "\n";
+    if (word == "stat") {
+      out << "Clients:\n";
+      for (const auto& [id, s] : connections_) connection_line(*s, false);
+      out << "\n";
+    }
+    latency();
+    out << "Received: " << stats_.packets_received << "\n"
+        << "Sent: " << stats_.packets_sent << "\n"
+        << "Connections: " << connections_.size() << "\n"
+        << "Outstanding: " << outstanding_requests() << "\n"
+        << "Zxid: " << Hex(state_.last_applied_zxid()) << "\n"
+        << "Mode: standalone\n"
+        << "Node count: " << tree.node_count() << "\n";
+    return out.str();
+  }
+  if (word == "conf") {
+    out << "clientPort=" << config_.client_port << "\n"
+        << "secureClientPort=" << config_.secure_client_port << "\n"
+        << "dataDir=" << config_.data_dir << "/version-2\n"
+        << "dataDirSize=" << DirectoryBytes(config_.data_dir) << "\n"
+        << "dataLogDir=" << config_.data_log_dir << "/version-2\n"
+        << "dataLogSize=" << DirectoryBytes(config_.data_log_dir) << "\n"
+        << "tickTime=" << config_.tick_time_ms << "\n"
+        << "maxClientCnxns=" << config_.max_client_cnxns << "\n"
+        << "minSessionTimeout=" << (config_.min_session_timeout_ms > 0 ? config_.min_session_timeout_ms : 2 * config_.tick_time_ms) << "\n"
+        << "maxSessionTimeout=" << (config_.max_session_timeout_ms > 0 ? config_.max_session_timeout_ms : 20 * config_.tick_time_ms) << "\n"
+        << "clientPortListenBacklog=-1\n"
+        << "serverId=" << config_.my_id << "\n";
+    return out.str();
+  }
+  if (word == "cons") {
+    for (const auto& [id, s] : connections_) connection_line(*s, true);
+    out << "\n";
+    return out.str();
+  }
+  if (word == "crst") {
+    for (auto& [id, s] : connections_) s->ResetStats();
+    return "Connection stats reset.\n";
+  }
+  if (word == "srst") {
+    int64_t start = stats_.start_ms;
+    stats_ = ServerStats{};
+    stats_.start_ms = start;
+    return "Server stats reset.\n";
+  }
+  if (word == "envi") {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    out << "Environment:\n"
+        << "zookeeper.version=" << ServerVersion() << "\n"
+        << "host.name=" << host << "\n"
+        << "corral.version=" << CORRAL_VERSION << "\n"
+        << "os.name=Linux\n"
+        << "user.dir=" << (getenv("PWD") ? getenv("PWD") : "") << "\n";
+    return out.str();
+  }
+  if (word == "dirs") {
+    out << "datadir_size: " << DirectoryBytes(config_.data_dir) << "\n"
+        << "logdir_size: " << DirectoryBytes(config_.data_log_dir) << "\n";
+    return out.str();
+  }
+  if (word == "dump") {
+    out << "SessionTracker dump:\n"
+        << "Session Sets (" << state_.sessions().size() << ")/(" << state_.sessions().size()
+        << "):\n";
+    for (const auto& [id, info] : state_.sessions()) out << Hex(id) << "\n";
+    out << "ephemeral nodes dump:\n"
+        << "Sessions with Ephemerals (" << tree.ephemerals().size() << "):\n";
+    for (const auto& [id, paths] : tree.ephemerals()) {
+      out << Hex(id) << ":\n";
+      for (const auto& p : paths) out << "\t" << p << "\n";
+    }
+    out << "Connections dump:\nConnections Sets (" << connections_.size() << ")\n";
+    return out.str();
+  }
+  if (word == "wchs") {
+    auto by_watcher = watches_.ByWatcher();
+    auto by_path = watches_.ByPath();
+    out << by_watcher.size() << " connections watching " << by_path.size() << " paths\n"
+        << "Total watches:" << watches_.watch_count() << "\n";
+    return out.str();
+  }
+  if (word == "wchc") {
+    for (const auto& [w, paths] : watches_.ByWatcher()) {
+      auto it = connections_.find(w);
+      out << Hex(it != connections_.end() ? it->second->session_id : 0) << "\n";
+      for (const auto& p : paths) out << "\t" << p << "\n";
+    }
+    return out.str();
+  }
+  if (word == "wchp") {
+    for (const auto& [p, ws] : watches_.ByPath()) {
+      out << p << "\n";
+      for (WatcherId w : ws) {
+        auto it = connections_.find(w);
+        out << "\t" << Hex(it != connections_.end() ? it->second->session_id : 0) << "\n";
+      }
+    }
+    return out.str();
+  }
+  if (word == "mntr") {
+    int64_t avg_ms = stats_.latency_count > 0 ? stats_.total_latency_ms / stats_.latency_count : 0;
+    size_t ephemerals = 0;
+    for (const auto& [id, paths] : tree.ephemerals()) ephemerals += paths.size();
+    out << "zk_version\t" << ServerVersion() << "\n"
+        << "zk_server_state\tstandalone\n"
+        << "zk_avg_latency\t" << avg_ms << "\n"
+        << "zk_max_latency\t" << stats_.max_latency_ms << "\n"
+        << "zk_min_latency\t" << (stats_.min_latency_ms < 0 ? 0 : stats_.min_latency_ms) << "\n"
+        << "zk_packets_received\t" << stats_.packets_received << "\n"
+        << "zk_packets_sent\t" << stats_.packets_sent << "\n"
+        << "zk_num_alive_connections\t" << connections_.size() << "\n"
+        << "zk_outstanding_requests\t" << outstanding_requests() << "\n"
+        << "zk_znode_count\t" << tree.node_count() << "\n"
+        << "zk_watch_count\t" << watches_.watch_count() << "\n"
+        << "zk_ephemerals_count\t" << ephemerals << "\n"
+        << "zk_approximate_data_size\t" << tree.approximate_data_size() << "\n"
+        << "zk_open_file_descriptor_count\t" << CountOpenFds() << "\n"
+        << "zk_max_file_descriptor_count\t" << sysconf(_SC_OPEN_MAX) << "\n"
+        << "zk_global_sessions\t" << state_.sessions().size() << "\n"
+        << "zk_uptime\t" << (clock_->MonotonicMs() - stats_.start_ms) << "\n";
+    return out.str();
+  }
+  return word + " is not supported\n";
+}
+
+}  // namespace corral

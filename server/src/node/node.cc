@@ -1,0 +1,610 @@
+#include "node/node.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "base/log.h"
+#include "statemachine/acl.h"
+#include "statemachine/write_op.h"
+#include "zk/codes.h"
+
+namespace corral {
+namespace {
+
+constexpr int32_t kPasswordBytes = 16;
+// A connect placeholder sits in the pending queue so requests pipelined behind the handshake
+// are answered after it.
+constexpr int32_t kConnectPlaceholderXid = 0x7fffffff;
+
+std::string Hex(int64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string Frame(const std::string& body) {
+  std::string out;
+  jute::Writer w(&out);
+  size_t start = w.BeginFrame();
+  out += body;
+  w.EndFrame(start);
+  return out;
+}
+
+}  // namespace
+
+Node::Node(Config config, env::Clock* clock, env::Random* random)
+    : config_(std::move(config)),
+      clock_(clock),
+      random_(random),
+      state_(StateMachineOptions{config_.extended_types_enabled, config_.super_digest}),
+      committer_(std::make_unique<ImmediateCommitter>([this](const Txn& t) { OnCommitted(t); })) {
+  stats_.start_ms = clock_->MonotonicMs();
+  // Session ids as ZooKeeper builds them: the member id in the top byte, then the start time, so
+  // ids stay unique across restarts and members.
+  int64_t base = static_cast<int64_t>(static_cast<uint64_t>(clock_->WallMs()) << 24 >> 8);
+  next_session_id_ = base | (config_.my_id << 56);
+  last_reap_ms_ = clock_->MonotonicMs();
+}
+
+Node::~Node() = default;
+
+int64_t Node::outstanding_requests() const {
+  int64_t n = 0;
+  for (const auto& [id, s] : connections_) n += static_cast<int64_t>(s->pending.size());
+  return n;
+}
+
+int32_t Node::NegotiateTimeout(int32_t requested_ms) const {
+  int32_t min_ms = config_.min_session_timeout_ms > 0 ? config_.min_session_timeout_ms
+                                                      : 2 * config_.tick_time_ms;
+  int32_t max_ms = config_.max_session_timeout_ms > 0 ? config_.max_session_timeout_ms
+                                                      : 20 * config_.tick_time_ms;
+  return std::clamp(requested_ms, min_ms, max_ms);
+}
+
+ClientSession* Node::OnConnect(Transport* transport) {
+  const std::string& ip = transport->remote_ip();
+  if (config_.max_cnxns > 0 && static_cast<int>(connections_.size()) >= config_.max_cnxns) {
+    CORRAL_LOG(kWarn) << "refusing connection from " << ip << ": maxCnxns (" << config_.max_cnxns
+                      << ") reached";
+    return nullptr;
+  }
+  if (config_.max_client_cnxns > 0 && connections_per_ip_[ip] >= config_.max_client_cnxns) {
+    CORRAL_LOG(kWarn) << "refusing connection from " << ip << ": maxClientCnxns ("
+                      << config_.max_client_cnxns << ") reached for this address";
+    return nullptr;
+  }
+  auto s = std::make_unique<ClientSession>();
+  s->id = next_connection_id_++;
+  s->transport = transport;
+  s->identities.push_back(zk::Id{"ip", ip});
+  s->established_ms = clock_->WallMs();
+  ClientSession* raw = s.get();
+  connections_.emplace(raw->id, std::move(s));
+  connections_per_ip_[ip]++;
+  return raw;
+}
+
+void Node::OnDisconnect(ClientSession* s) {
+  watches_.RemoveWatcher(s->id);
+  if (s->session_id != 0) {
+    auto it = session_owner_.find(s->session_id);
+    if (it != session_owner_.end() && it->second == s) session_owner_.erase(it);
+    auto c = connecting_.find(s->session_id);
+    if (c != connecting_.end() && c->second == s) connecting_.erase(c);
+  }
+  const std::string& ip = s->transport->remote_ip();
+  if (--connections_per_ip_[ip] <= 0) connections_per_ip_.erase(ip);
+  connections_.erase(s->id);
+}
+
+void Node::SendFrame(ClientSession* s, std::string frame) {
+  s->packets_sent++;
+  stats_.packets_sent++;
+  s->transport->Send(std::move(frame));
+}
+
+void Node::CloseConnection(ClientSession* s, const std::string& reason) {
+  if (s->state == ClientSession::State::kClosing) return;
+  s->state = ClientSession::State::kClosing;
+  s->transport->Close(reason);
+}
+
+std::string Node::ReplyFrame(int32_t xid, int32_t err, const std::string& body) const {
+  std::string out;
+  jute::Writer w(&out);
+  size_t start = w.BeginFrame();
+  zk::Encode(w, zk::ReplyHeader{xid, state_.last_applied_zxid(), err});
+  out += body;
+  w.EndFrame(start);
+  return out;
+}
+
+void Node::TouchSession(int64_t session_id) {
+  auto it = session_deadline_ms_.find(session_id);
+  if (it == session_deadline_ms_.end()) return;
+  auto owner = session_owner_.find(session_id);
+  int32_t timeout_ms = owner != session_owner_.end() ? owner->second->timeout_ms : 0;
+  if (timeout_ms <= 0) {
+    auto info = state_.sessions().find(session_id);
+    timeout_ms = info != state_.sessions().end() ? info->second.timeout_ms : 0;
+  }
+  it->second = clock_->MonotonicMs() + timeout_ms;
+}
+
+void Node::OnFrame(ClientSession* s, std::string frame) {
+  if (s->state == ClientSession::State::kClosing) return;
+  s->packets_received++;
+  stats_.packets_received++;
+  if (s->state == ClientSession::State::kAwaitingConnect) {
+    HandleConnect(s, frame);
+    return;
+  }
+  jute::Reader r(frame);
+  zk::RequestHeader h;
+  zk::Decode(r, &h);
+  if (!r.ok()) {
+    CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
+                      << ": request shorter than its header";
+    CloseConnection(s, "malformed request header");
+    return;
+  }
+  TouchSession(s->session_id);
+  HandleRequest(s, h, frame.substr(8));
+}
+
+void Node::HandleConnect(ClientSession* s, const std::string& frame) {
+  jute::Reader r(frame);
+  zk::ConnectRequest req;
+  zk::Decode(r, &req);
+  if (!r.ok()) {
+    CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
+                      << ": malformed ConnectRequest (" << frame.size() << " bytes)";
+    CloseConnection(s, "malformed ConnectRequest");
+    return;
+  }
+  if (req.last_zxid_seen > state_.last_applied_zxid()) {
+    // The client has seen a newer state than ours: serving it would go back in time.
+    CORRAL_LOG(kInfo) << "refusing session request from " << s->transport->remote_ip()
+                      << ": client has seen zxid " << Hex(req.last_zxid_seen)
+                      << ", our last zxid is " << Hex(state_.last_applied_zxid());
+    CloseConnection(s, "client is ahead of this member");
+    return;
+  }
+  s->timeout_ms = NegotiateTimeout(req.timeout_ms);
+  s->read_only = req.read_only;
+  if (req.session_id == 0) {
+    s->session_id = next_session_id_++;
+    s->state = ClientSession::State::kConnecting;
+    session_owner_[s->session_id] = s;
+    connecting_[s->session_id] = s;
+    PendingRequest placeholder;
+    placeholder.xid = kConnectPlaceholderXid;
+    placeholder.type = zk::kCreateSession;
+    placeholder.is_write = true;
+    placeholder.received_ms = clock_->MonotonicMs();
+    s->pending.push_back(std::move(placeholder));
+    Propose(s->session_id, kConnectPlaceholderXid, zk::kCreateSession,
+            EncodeCreateSession({s->timeout_ms, random_->Bytes(kPasswordBytes)}), {});
+    return;
+  }
+  // Reconnect: the session must be live and the password must match.
+  s->session_id = req.session_id;
+  auto info = state_.sessions().find(req.session_id);
+  bool valid = info != state_.sessions().end() && info->second.passwd == req.passwd &&
+               !session_closing_.count(req.session_id);
+  if (valid) {
+    auto old = session_owner_.find(req.session_id);
+    if (old != session_owner_.end() && old->second != s) {
+      CORRAL_LOG(kInfo) << "session " << Hex(req.session_id) << " moved to a new connection from "
+                        << s->transport->remote_ip() << "; closing the old one";
+      ClientSession* previous = old->second;
+      session_owner_.erase(old);
+      CloseConnection(previous, "session moved to another connection");
+    }
+    session_owner_[req.session_id] = s;
+  }
+  FinishConnect(s, valid);
+}
+
+void Node::FinishConnect(ClientSession* s, bool valid) {
+  zk::ConnectResponse resp;
+  resp.protocol_version = 0;
+  resp.timeout_ms = valid ? s->timeout_ms : 0;
+  resp.session_id = valid ? s->session_id : 0;
+  if (valid) {
+    resp.passwd = state_.sessions().at(s->session_id).passwd;
+  } else {
+    resp.passwd.assign(kPasswordBytes, '\0');
+  }
+  resp.read_only = false;
+  std::string body;
+  jute::Writer w(&body);
+  zk::Encode(w, resp);
+  SendFrame(s, Frame(body));
+  if (!valid) {
+    CORRAL_LOG(kInfo) << "session " << Hex(s->session_id) << " from " << s->transport->remote_ip()
+                      << " is expired or has a wrong password; closing";
+    s->session_id = 0;
+    CloseConnection(s, "invalid session");
+    return;
+  }
+  s->state = ClientSession::State::kConnected;
+  session_deadline_ms_[s->session_id] = clock_->MonotonicMs() + s->timeout_ms;
+}
+
+void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::string body) {
+  s->last_cxid = h.xid;
+  s->last_op = zk::OpName(h.type);
+  switch (h.type) {
+    case zk::kAuth:
+      HandleAuth(s, h, body);
+      return;
+    case zk::kCreateSession:
+      CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
+                        << ": createSession after the handshake";
+      CloseConnection(s, "protocol violation");
+      return;
+    default:
+      break;
+  }
+  if (zk::IsWriteOp(h.type)) {
+    SubmitWrite(s, h, std::move(body));
+    return;
+  }
+  PendingRequest req;
+  req.xid = h.xid;
+  req.type = h.type;
+  req.body = std::move(body);
+  req.received_ms = clock_->MonotonicMs();
+  s->pending.push_back(std::move(req));
+  Drain(s);
+}
+
+void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::string& body) {
+  jute::Reader r(body);
+  zk::AuthPacket auth;
+  zk::Decode(r, &auth);
+  if (!r.ok()) {
+    CloseConnection(s, "malformed AuthPacket");
+    return;
+  }
+  std::vector<zk::Id> added;
+  int32_t err = acl::Authenticate(auth.scheme, auth.auth, config_.super_digest, &added);
+  if (err == zk::kOk) {
+    if (auth.scheme == "ip") added = {zk::Id{"ip", s->transport->remote_ip()}};
+    s->identities.insert(s->identities.end(), added.begin(), added.end());
+    SendFrame(s, ReplyFrame(zk::kXidAuth, zk::kOk, ""));
+    return;
+  }
+  // ZooKeeper answers AUTHFAILED and closes: the client enters its AUTH_FAILED state.
+  CORRAL_LOG(kInfo) << "authentication with scheme " << auth.scheme << " failed for "
+                    << s->transport->remote_ip();
+  SendFrame(s, ReplyFrame(zk::kXidAuth, zk::kAuthFailed, ""));
+  CloseConnection(s, "authentication failed");
+}
+
+void Node::SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string body) {
+  // Refuse what does not decode before it reaches the log.
+  bool well_formed = true;
+  if (h.type == zk::kMulti) {
+    std::vector<WriteOp> ops;
+    well_formed = DecodeMulti(body, &ops);
+  } else if (h.type == zk::kReconfig) {
+    jute::Reader r(body);
+    zk::ReconfigRequest req;
+    zk::Decode(r, &req);
+    well_formed = r.ok();
+  } else if (h.type != zk::kCloseSession && h.type != zk::kCreateSession) {
+    jute::Reader r(body);
+    WriteOp op;
+    well_formed = DecodeWriteOp(h.type, r, &op);
+  }
+  if (!well_formed) {
+    CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
+                      << ": malformed " << zk::OpName(h.type) << " request";
+    CloseConnection(s, "malformed request");
+    return;
+  }
+  PendingRequest req;
+  req.xid = h.xid;
+  req.type = h.type;
+  req.is_write = true;
+  req.received_ms = clock_->MonotonicMs();
+  s->pending.push_back(std::move(req));
+  if (h.type == zk::kCloseSession) session_closing_[s->session_id] = true;
+  Propose(s->session_id, h.xid, h.type, std::move(body), s->identities);
+}
+
+void Node::Propose(int64_t session_id, int32_t xid, int32_t type, std::string body,
+                   std::vector<zk::Id> identities) {
+  Txn txn;
+  txn.zxid = ++next_zxid_;
+  txn.session_id = session_id;
+  txn.xid = xid;
+  txn.time_ms = clock_->WallMs();
+  txn.type = type;
+  txn.request = std::move(body);
+  txn.identities = std::move(identities);
+  committer_->Submit(std::move(txn));
+}
+
+void Node::OnCommitted(const Txn& txn) {
+  ApplyResult result = state_.Apply(txn);
+  DeliverTriggers(result.triggers, txn.zxid);
+
+  if (txn.type == zk::kCreateSession) {
+    auto it = connecting_.find(txn.session_id);
+    if (it == connecting_.end()) return;  // the client went away before its session existed
+    ClientSession* s = it->second;
+    connecting_.erase(it);
+    zk::ConnectResponse resp;
+    resp.timeout_ms = s->timeout_ms;
+    resp.session_id = s->session_id;
+    resp.passwd = state_.sessions().at(s->session_id).passwd;
+    std::string body;
+    jute::Writer w(&body);
+    zk::Encode(w, resp);
+    s->state = ClientSession::State::kConnected;
+    session_deadline_ms_[s->session_id] = clock_->MonotonicMs() + s->timeout_ms;
+    for (auto& p : s->pending) {
+      if (p.xid == kConnectPlaceholderXid && p.type == zk::kCreateSession && !p.done) {
+        p.done = true;
+        p.reply = Frame(body);
+        break;
+      }
+    }
+    Drain(s);
+    return;
+  }
+
+  auto owner_it = session_owner_.find(txn.session_id);
+  ClientSession* owner = owner_it == session_owner_.end() ? nullptr : owner_it->second;
+  if (owner != nullptr) {
+    for (auto& p : owner->pending) {
+      if (p.is_write && !p.done && p.xid == txn.xid && p.type == txn.type) {
+        p.done = true;
+        p.reply = ReplyFrame(txn.xid, result.err, result.body);
+        break;
+      }
+    }
+    owner->last_zxid = txn.zxid;
+    Drain(owner);
+  }
+  for (int64_t closed : result.closed_sessions) {
+    session_deadline_ms_.erase(closed);
+    session_closing_.erase(closed);
+    auto it = session_owner_.find(closed);
+    if (it != session_owner_.end()) {
+      ClientSession* s = it->second;
+      session_owner_.erase(it);
+      CloseConnection(s, txn.xid == 0 ? "session expired" : "session closed");
+    }
+  }
+}
+
+void Node::DeliverTriggers(const std::vector<WatchTrigger>& triggers, int64_t zxid) {
+  for (const auto& t : triggers) {
+    for (const WatchDelivery& d : watches_.Trigger(t.path, t.type)) {
+      auto it = connections_.find(d.watcher);
+      if (it == connections_.end()) continue;
+      ClientSession* s = it->second.get();
+      if (d.needs_acl_check && t.acl && !acl::Permits(*t.acl, zk::kPermRead, s->identities)) {
+        continue;
+      }
+      std::string out;
+      jute::Writer w(&out);
+      size_t start = w.BeginFrame();
+      zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, zxid, zk::kOk});
+      zk::Encode(w, zk::WatcherEvent{d.type, zk::kStateSyncConnected, t.path});
+      w.EndFrame(start);
+      SendFrame(s, std::move(out));
+    }
+  }
+}
+
+void Node::Drain(ClientSession* s) {
+  while (!s->pending.empty() && s->state != ClientSession::State::kClosing) {
+    PendingRequest& front = s->pending.front();
+    if (front.is_write && !front.done) return;
+    if (!front.done) {
+      front.reply = ExecuteLocal(s, front);
+      front.done = true;
+    }
+    int64_t latency_ms = clock_->MonotonicMs() - front.received_ms;
+    s->RecordLatency(latency_ms);
+    stats_.total_latency_ms += latency_ms;
+    stats_.latency_count++;
+    stats_.max_latency_ms = std::max(stats_.max_latency_ms, latency_ms);
+    if (stats_.min_latency_ms < 0 || latency_ms < stats_.min_latency_ms) {
+      stats_.min_latency_ms = latency_ms;
+    }
+    s->last_response_ms = clock_->WallMs();
+    bool close_after = front.type == zk::kCloseSession;
+    if (!front.reply.empty()) SendFrame(s, std::move(front.reply));
+    s->pending.pop_front();
+    if (close_after) {
+      CloseConnection(s, "client closed its session");
+      return;
+    }
+  }
+}
+
+std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
+  switch (req.type) {
+    case zk::kPing:
+      return ReplyFrame(zk::kXidPing, zk::kOk, "");
+    case zk::kExists:
+    case zk::kGetData:
+    case zk::kGetAcl:
+    case zk::kGetChildren:
+    case zk::kGetChildren2:
+    case zk::kGetAllChildrenNumber:
+    case zk::kGetEphemerals:
+    case zk::kMultiRead: {
+      ReadResult r = state_.Read(req.type, req.body, s->identities, s->session_id);
+      if (r.err == zk::kMarshallingError) {
+        CloseConnection(s, "malformed read request");
+        return "";
+      }
+      if (r.watch == WatchKind::kData) watches_.AddData(r.watch_path, s->id);
+      if (r.watch == WatchKind::kChild) watches_.AddChild(r.watch_path, s->id);
+      return ReplyFrame(req.xid, r.err, r.body);
+    }
+    case zk::kSync: {
+      // Standalone: this member is the leader, so it is always caught up.
+      jute::Reader r(req.body);
+      zk::PathRequest sync;
+      zk::Decode(r, &sync);
+      if (!r.ok()) {
+        CloseConnection(s, "malformed sync request");
+        return "";
+      }
+      std::string body;
+      jute::Writer w(&body);
+      w.WriteString(sync.path);
+      return ReplyFrame(req.xid, zk::kOk, body);
+    }
+    case zk::kSetWatches:
+    case zk::kSetWatches2: {
+      jute::Reader r(req.body);
+      zk::SetWatchesRequest sw;
+      zk::Decode(r, &sw, req.type == zk::kSetWatches2);
+      if (!r.ok()) {
+        CloseConnection(s, "malformed setWatches request");
+        return "";
+      }
+      // Re-registration after a reconnect: anything that changed since relativeZxid fires now,
+      // the rest is registered (ZooKeeper's DataTree.setWatches).
+      auto send_event = [&](int32_t type, const std::string& p) {
+        std::string out;
+        jute::Writer w(&out);
+        size_t start = w.BeginFrame();
+        zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, state_.last_applied_zxid(), zk::kOk});
+        zk::Encode(w, zk::WatcherEvent{type, zk::kStateSyncConnected, p});
+        w.EndFrame(start);
+        SendFrame(s, std::move(out));
+      };
+      const DataTree& tree = state_.tree();
+      for (const auto& p : sw.data_watches) {
+        const Znode* n = tree.Find(p);
+        if (n == nullptr) send_event(zk::kEventNodeDeleted, p);
+        else if (n->mzxid > sw.relative_zxid) send_event(zk::kEventNodeDataChanged, p);
+        else watches_.AddData(p, s->id);
+      }
+      for (const auto& p : sw.exist_watches) {
+        if (tree.Find(p) != nullptr) send_event(zk::kEventNodeCreated, p);
+        else watches_.AddData(p, s->id);
+      }
+      for (const auto& p : sw.child_watches) {
+        const Znode* n = tree.Find(p);
+        if (n == nullptr) send_event(zk::kEventNodeDeleted, p);
+        else if (n->pzxid > sw.relative_zxid) send_event(zk::kEventNodeChildrenChanged, p);
+        else watches_.AddChild(p, s->id);
+      }
+      for (const auto& p : sw.persistent_watches) watches_.AddPersistent(p, s->id, false);
+      for (const auto& p : sw.persistent_recursive_watches) watches_.AddPersistent(p, s->id, true);
+      return ReplyFrame(zk::kXidSetWatches, zk::kOk, "");
+    }
+    case zk::kAddWatch: {
+      jute::Reader r(req.body);
+      zk::AddWatchRequest add;
+      zk::Decode(r, &add);
+      if (!r.ok()) {
+        CloseConnection(s, "malformed addWatch request");
+        return "";
+      }
+      if (add.mode != zk::kAddWatchPersistent && add.mode != zk::kAddWatchPersistentRecursive) {
+        return ReplyFrame(req.xid, zk::kBadArguments, "");
+      }
+      watches_.AddPersistent(add.path, s->id, add.mode == zk::kAddWatchPersistentRecursive);
+      std::string body;
+      jute::Writer w(&body);
+      w.WriteInt(zk::kOk);  // ErrorResponse(0), as ZooKeeper answers
+      return ReplyFrame(req.xid, zk::kOk, body);
+    }
+    case zk::kCheckWatches:
+    case zk::kRemoveWatches: {
+      jute::Reader r(req.body);
+      zk::WatchesRequest wr;
+      zk::Decode(r, &wr);
+      if (!r.ok()) {
+        CloseConnection(s, "malformed watches request");
+        return "";
+      }
+      bool found = req.type == zk::kCheckWatches ? watches_.Contains(wr.path, s->id, wr.type)
+                                                 : watches_.Remove(wr.path, s->id, wr.type);
+      return ReplyFrame(req.xid, found ? zk::kOk : zk::kNoWatcher, "");
+    }
+    case zk::kWhoAmI: {
+      std::string body;
+      jute::Writer w(&body);
+      auto infos = acl::WhoAmI(s->identities);
+      w.WriteInt(static_cast<int32_t>(infos.size()));
+      for (const auto& [scheme, user] : infos) {
+        w.WriteString(scheme);
+        w.WriteString(user);
+      }
+      return ReplyFrame(req.xid, zk::kOk, body);
+    }
+    default:
+      CORRAL_LOG(kDebug) << "unimplemented opcode " << req.type << " from session "
+                         << Hex(s->session_id);
+      return ReplyFrame(req.xid, zk::kUnimplemented, "");
+  }
+}
+
+void Node::Tick() {
+  ExpireSessions();
+  int64_t now_ms = clock_->MonotonicMs();
+  if (now_ms - last_reap_ms_ >= config_.container_check_interval_ms) {
+    last_reap_ms_ = now_ms;
+    ReapContainers();
+  }
+}
+
+void Node::ExpireSessions() {
+  int64_t now_ms = clock_->MonotonicMs();
+  std::vector<int64_t> expired;
+  for (const auto& [id, deadline_ms] : session_deadline_ms_) {
+    if (deadline_ms <= now_ms && !session_closing_.count(id)) expired.push_back(id);
+  }
+  std::sort(expired.begin(), expired.end());  // deterministic proposal order
+  for (int64_t id : expired) {
+    CORRAL_LOG(kInfo) << "expiring session " << Hex(id);
+    session_closing_[id] = true;
+    Propose(id, 0, zk::kCloseSession, "", {});
+  }
+}
+
+void Node::ReapContainers() {
+  // Candidates are decided here with the wall clock; Apply re-checks them against the entry's
+  // own timestamp, so a node that changed in between is left alone.
+  int64_t now_ms = clock_->WallMs();
+  std::vector<std::string> doomed;
+  const DataTree& tree = state_.tree();
+  for (const auto& p : tree.containers()) {
+    const Znode* n = tree.Find(p);
+    if (n != nullptr && n->cversion > 0 && n->children.empty()) doomed.push_back(p);
+  }
+  if (config_.extended_types_enabled) {
+    for (const auto& p : tree.ttl_nodes()) {
+      const Znode* n = tree.Find(p);
+      if (n != nullptr && n->children.empty() && now_ms - n->mtime > TtlOf(n->ephemeral_owner)) {
+        doomed.push_back(p);
+      }
+    }
+  }
+  int64_t budget = std::max<int64_t>(
+      1, config_.container_max_per_minute * config_.container_check_interval_ms / 60000);
+  for (const auto& p : doomed) {
+    if (budget-- <= 0) break;
+    std::string body;
+    jute::Writer w(&body);
+    w.WriteString(p);
+    Propose(0, 0, zk::kDeleteContainer, std::move(body), {});
+  }
+}
+
+}  // namespace corral

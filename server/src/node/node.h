@@ -1,0 +1,103 @@
+#pragma once
+// Node: the driver. It takes decoded client frames and clock ticks, stamps writes into log
+// entries and hands them to the Committer, applies committed entries to the StateMachine,
+// delivers watch events and replies in order, and expires sessions and reaps containers and TTL
+// nodes by proposing entries (Apply never reads a clock). Single-threaded: every method runs on
+// the core thread.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "env/clock.h"
+#include "env/random.h"
+#include "node/committer.h"
+#include "session/client_session.h"
+#include "session/watch_manager.h"
+#include "statemachine/state_machine.h"
+
+namespace corral {
+
+struct ServerStats {
+  int64_t packets_received = 0;
+  int64_t packets_sent = 0;
+  int64_t min_latency_ms = -1;
+  int64_t max_latency_ms = 0;
+  int64_t total_latency_ms = 0;
+  int64_t latency_count = 0;
+  int64_t start_ms = 0;
+};
+
+class Node {
+ public:
+  Node(Config config, env::Clock* clock, env::Random* random);
+  ~Node();
+
+  // Transport events. OnConnect returns null when a connection limit refuses the client (the
+  // caller closes it).
+  ClientSession* OnConnect(Transport* transport);
+  void OnFrame(ClientSession* session, std::string frame);
+  void OnDisconnect(ClientSession* session);
+  // Periodic work: session expiry and the container/TTL reaper. Call at least every tickTime/2.
+  void Tick();
+
+  // Four-letter words. Returns true and the text when `word` names one; a word not in the
+  // whitelist answers with ZooKeeper's refusal text.
+  static bool IsFourLetterWord(const std::string& word);
+  std::string FourLetterWord(const std::string& word);
+
+  const Config& config() const { return config_; }
+  const StateMachine& state() const { return state_; }
+  size_t connection_count() const { return connections_.size(); }
+  int64_t outstanding_requests() const;
+
+ private:
+  void HandleConnect(ClientSession* s, const std::string& frame);
+  void HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::string body);
+  void HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::string& body);
+  void HandleSetWatches(ClientSession* s, const zk::RequestHeader& h, const std::string& body);
+  // Runs a read (or any request answered locally) and returns the reply frame.
+  std::string ExecuteLocal(ClientSession* s, const PendingRequest& req);
+  void SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string body);
+  void Propose(int64_t session_id, int32_t xid, int32_t type, std::string body,
+               std::vector<zk::Id> identities);
+  void OnCommitted(const Txn& txn);
+  void DeliverTriggers(const std::vector<WatchTrigger>& triggers, int64_t zxid);
+  // Sends every reply at the head of the queue that is ready, running queued local requests
+  // once nothing before them is still waiting.
+  void Drain(ClientSession* s);
+  void SendFrame(ClientSession* s, std::string frame);
+  void CloseConnection(ClientSession* s, const std::string& reason);
+  void FinishConnect(ClientSession* s, bool valid);
+  std::string ReplyFrame(int32_t xid, int32_t err, const std::string& body) const;
+  void TouchSession(int64_t session_id);
+  void ExpireSessions();
+  void ReapContainers();
+  int32_t NegotiateTimeout(int32_t requested_ms) const;
+
+  Config config_;
+  env::Clock* clock_;
+  env::Random* random_;
+  StateMachine state_;
+  std::unique_ptr<Committer> committer_;
+  WatchManager watches_;
+  ServerStats stats_;
+
+  int64_t next_zxid_ = 0;  // last zxid handed out; the epoch is 0 until replication lands
+  int64_t next_session_id_ = 0;
+  WatcherId next_connection_id_ = 1;
+
+  std::unordered_map<WatcherId, std::unique_ptr<ClientSession>> connections_;
+  std::unordered_map<int64_t, ClientSession*> session_owner_;  // session id -> its connection
+  std::map<std::string, int> connections_per_ip_;
+  // Session expiry, by monotonic deadline. Sessions being closed are not expired twice.
+  std::unordered_map<int64_t, int64_t> session_deadline_ms_;
+  std::unordered_map<int64_t, bool> session_closing_;
+  // Connections waiting for their createSession entry to apply, by session id.
+  std::unordered_map<int64_t, ClientSession*> connecting_;
+  int64_t last_reap_ms_ = 0;
+};
+
+}  // namespace corral

@@ -1,0 +1,231 @@
+#include "statemachine/data_tree.h"
+
+#include <tuple>
+
+#include "base/assert.h"
+#include "statemachine/path.h"
+#include "zk/codes.h"
+
+namespace corral {
+namespace {
+
+bool AclLess(const zk::AclList& a, const zk::AclList& b) {
+  auto key = [](const zk::Acl& x) { return std::tie(x.perms, x.id.scheme, x.id.id); };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [&](const zk::Acl& x, const zk::Acl& y) {
+                                        return key(x) < key(y);
+                                      });
+}
+
+const std::set<std::string> kNoPaths;
+
+}  // namespace
+
+zk::Stat Znode::ToStat() const {
+  zk::Stat s;
+  s.czxid = czxid;
+  s.mzxid = mzxid;
+  s.ctime = ctime;
+  s.mtime = mtime;
+  s.version = version;
+  s.cversion = cversion;
+  s.aversion = aversion;
+  s.ephemeral_owner = ephemeral_owner;
+  s.data_length = static_cast<int32_t>(data.size());
+  s.num_children = static_cast<int32_t>(children.size());
+  s.pzxid = pzxid;
+  return s;
+}
+
+NodeKind KindOf(int64_t owner, bool extended_types_enabled) {
+  if (owner == 0) return NodeKind::kPersistent;
+  if (owner == zk::kContainerEphemeralOwner) return NodeKind::kContainer;
+  if (extended_types_enabled && (owner & zk::kTtlMask) == zk::kTtlMask) return NodeKind::kTtl;
+  return NodeKind::kEphemeral;
+}
+
+int64_t TtlOf(int64_t owner) { return owner & zk::kMaxTtlMs; }
+
+void UndoLog::Rollback() {
+  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) (*it)();
+  steps_.clear();
+}
+
+DataTree::DataTree() : acl_cache_(&AclLess) {
+  Znode root;
+  root.acl = InternAcl({zk::Acl{zk::kPermAll, zk::Id{"world", "anyone"}}});
+  nodes_.emplace("/", std::move(root));
+  approximate_data_size_ = 1;
+}
+
+const Znode* DataTree::Find(const std::string& p) const {
+  auto it = nodes_.find(p);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+Znode* DataTree::FindMutable(const std::string& p) {
+  auto it = nodes_.find(p);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+AclRef DataTree::InternAcl(const zk::AclList& acl) {
+  auto it = acl_cache_.find(acl);
+  if (it != acl_cache_.end()) {
+    if (auto live = it->second.lock()) return live;
+  }
+  auto ref = std::make_shared<const zk::AclList>(acl);
+  acl_cache_[acl] = ref;
+  return ref;
+}
+
+void DataTree::IndexOwner(const std::string& p, int64_t owner, bool add) {
+  // Index by the owner's bit pattern whatever extendedTypesEnabled says: a TTL-marked owner is
+  // never a real session id, so no ephemeral is lost from the session index.
+  std::set<std::string>* index = nullptr;
+  if (owner == 0) return;
+  if (owner == zk::kContainerEphemeralOwner) {
+    index = &containers_;
+  } else if ((owner & zk::kTtlMask) == zk::kTtlMask) {
+    index = &ttl_nodes_;
+  }
+  if (index != nullptr) {
+    if (add) index->insert(p); else index->erase(p);
+    return;
+  }
+  if (add) {
+    ephemerals_[owner].insert(p);
+  } else {
+    auto it = ephemerals_.find(owner);
+    if (it != ephemerals_.end()) {
+      it->second.erase(p);
+      if (it->second.empty()) ephemerals_.erase(it);
+    }
+  }
+}
+
+void DataTree::Create(const std::string& p, std::string data, AclRef acl, int64_t owner,
+                      int64_t zxid, int64_t time_ms, UndoLog* undo) {
+  Znode* parent = FindMutable(std::string(path::Parent(p)));
+  CORRAL_ASSERT(parent != nullptr, "Create without a parent");
+  CORRAL_ASSERT(Find(p) == nullptr, "Create of an existing node");
+  if (undo != nullptr) {
+    undo->Add([this, p, old_cversion = parent->cversion, old_pzxid = parent->pzxid] {
+      Znode* n = FindMutable(p);
+      approximate_data_size_ -= static_cast<int64_t>(p.size() + n->data.size());
+      IndexOwner(p, n->ephemeral_owner, false);
+      nodes_.erase(p);
+      Znode* par = FindMutable(std::string(path::Parent(p)));
+      par->children.erase(std::string(path::Basename(p)));
+      par->cversion = old_cversion;
+      par->pzxid = old_pzxid;
+    });
+  }
+  parent->children.insert(std::string(path::Basename(p)));
+  parent->cversion++;
+  parent->pzxid = zxid;
+  Znode n;
+  approximate_data_size_ += static_cast<int64_t>(p.size() + data.size());
+  n.data = std::move(data);
+  n.acl = std::move(acl);
+  n.czxid = n.mzxid = n.pzxid = zxid;
+  n.ctime = n.mtime = time_ms;
+  n.ephemeral_owner = owner;
+  nodes_.emplace(p, std::move(n));
+  IndexOwner(p, owner, true);
+}
+
+void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
+  auto it = nodes_.find(p);
+  CORRAL_ASSERT(it != nodes_.end(), "Delete of a missing node");
+  CORRAL_ASSERT(it->second.children.empty(), "Delete of a node with children");
+  Znode* parent = FindMutable(std::string(path::Parent(p)));
+  CORRAL_ASSERT(parent != nullptr, "node without parent");
+  if (undo != nullptr) {
+    undo->Add([this, p, saved = it->second, old_cversion = parent->cversion,
+               old_pzxid = parent->pzxid]() mutable {
+      Znode* par = FindMutable(std::string(path::Parent(p)));
+      par->children.insert(std::string(path::Basename(p)));
+      par->cversion = old_cversion;
+      par->pzxid = old_pzxid;
+      approximate_data_size_ += static_cast<int64_t>(p.size() + saved.data.size());
+      IndexOwner(p, saved.ephemeral_owner, true);
+      nodes_.emplace(p, std::move(saved));
+    });
+  }
+  approximate_data_size_ -= static_cast<int64_t>(p.size() + it->second.data.size());
+  IndexOwner(p, it->second.ephemeral_owner, false);
+  nodes_.erase(it);
+  parent->children.erase(std::string(path::Basename(p)));
+  parent->cversion++;
+  parent->pzxid = zxid;
+}
+
+void DataTree::SetData(const std::string& p, std::string data, int64_t zxid, int64_t time_ms,
+                       UndoLog* undo) {
+  Znode* n = FindMutable(p);
+  CORRAL_ASSERT(n != nullptr, "SetData of a missing node");
+  if (undo != nullptr) {
+    undo->Add([this, p, old_data = n->data, old_mzxid = n->mzxid, old_mtime = n->mtime,
+               old_version = n->version]() mutable {
+      Znode* m = FindMutable(p);
+      approximate_data_size_ += static_cast<int64_t>(old_data.size()) -
+                                static_cast<int64_t>(m->data.size());
+      m->data = std::move(old_data);
+      m->mzxid = old_mzxid;
+      m->mtime = old_mtime;
+      m->version = old_version;
+    });
+  }
+  approximate_data_size_ += static_cast<int64_t>(data.size()) - static_cast<int64_t>(n->data.size());
+  n->data = std::move(data);
+  n->mzxid = zxid;
+  n->mtime = time_ms;
+  n->version++;
+}
+
+void DataTree::SetAcl(const std::string& p, AclRef acl, UndoLog* undo) {
+  Znode* n = FindMutable(p);
+  CORRAL_ASSERT(n != nullptr, "SetAcl of a missing node");
+  if (undo != nullptr) {
+    undo->Add([this, p, old_acl = n->acl, old_aversion = n->aversion] {
+      Znode* m = FindMutable(p);
+      m->acl = old_acl;
+      m->aversion = old_aversion;
+    });
+  }
+  n->acl = std::move(acl);
+  n->aversion++;
+}
+
+const std::set<std::string>& DataTree::EphemeralsOf(int64_t session_id) const {
+  auto it = ephemerals_.find(session_id);
+  return it == ephemerals_.end() ? kNoPaths : it->second;
+}
+
+int64_t DataTree::CountDescendants(const std::string& p) const {
+  const Znode* n = Find(p);
+  if (n == nullptr) return 0;
+  int64_t count = 0;
+  for (const auto& child : n->children) {
+    std::string child_path = p == "/" ? "/" + child : p + "/" + child;
+    count += 1 + CountDescendants(child_path);
+  }
+  return count;
+}
+
+void DataTree::ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const {
+  // Depth-first from the root in sorted child order: deterministic across replicas.
+  std::vector<std::string> stack{"/"};
+  while (!stack.empty()) {
+    std::string p = std::move(stack.back());
+    stack.pop_back();
+    const Znode* n = Find(p);
+    CORRAL_ASSERT(n != nullptr, "child index names a missing node");
+    fn(p, *n);
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) {
+      stack.push_back(p == "/" ? "/" + *it : p + "/" + *it);
+    }
+  }
+}
+
+}  // namespace corral

@@ -1,0 +1,91 @@
+#pragma once
+// DataTree: the znode hierarchy, with the indexes the state machine needs (ephemerals by
+// session, containers and TTL nodes for the reaper). Mutations are primitive (they do not check
+// ACLs or versions: StateMachine does that) and each can record how to undo itself, which is how
+// a failed multi leaves no trace.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "zk/records.h"
+
+namespace corral {
+
+// Shared, immutable ACL lists: most znodes carry one of a handful of lists.
+using AclRef = std::shared_ptr<const zk::AclList>;
+
+struct Znode {
+  std::string data;
+  AclRef acl;
+  // Stat without the derived fields (dataLength, numChildren).
+  int64_t czxid = 0, mzxid = 0, ctime = 0, mtime = 0, pzxid = 0;
+  int32_t version = 0, cversion = 0, aversion = 0;
+  int64_t ephemeral_owner = 0;
+  std::set<std::string> children;  // sorted names, so iteration is deterministic
+
+  zk::Stat ToStat() const;
+};
+
+// Kind of node as its ephemeralOwner says (EphemeralType.java).
+enum class NodeKind { kPersistent, kEphemeral, kContainer, kTtl };
+NodeKind KindOf(int64_t ephemeral_owner, bool extended_types_enabled);
+int64_t TtlOf(int64_t ephemeral_owner);
+
+class UndoLog {
+ public:
+  void Add(std::function<void()> undo) { steps_.push_back(std::move(undo)); }
+  void Rollback();  // runs the steps newest first
+ private:
+  std::vector<std::function<void()>> steps_;
+};
+
+class DataTree {
+ public:
+  DataTree();
+
+  const Znode* Find(const std::string& path) const;
+  Znode* FindMutable(const std::string& path);
+  size_t node_count() const { return nodes_.size(); }
+  // Bytes of paths plus data, as ZooKeeper's approximateDataSize counts them.
+  int64_t approximate_data_size() const { return approximate_data_size_; }
+
+  AclRef InternAcl(const zk::AclList& acl);
+
+  // Adds `path` under its existing parent; bumps the parent's cversion and pzxid.
+  // undo (optional) records how to reverse it.
+  void Create(const std::string& path, std::string data, AclRef acl, int64_t ephemeral_owner,
+              int64_t zxid, int64_t time_ms, UndoLog* undo);
+  // Removes a childless node; bumps the parent's cversion and pzxid.
+  void Delete(const std::string& path, int64_t zxid, UndoLog* undo);
+  void SetData(const std::string& path, std::string data, int64_t zxid, int64_t time_ms,
+               UndoLog* undo);
+  void SetAcl(const std::string& path, AclRef acl, UndoLog* undo);
+
+  const std::set<std::string>& EphemeralsOf(int64_t session_id) const;
+  const std::map<int64_t, std::set<std::string>>& ephemerals() const { return ephemerals_; }
+  // Containers and TTL nodes, the candidates the reaper looks at.
+  const std::set<std::string>& containers() const { return containers_; }
+  const std::set<std::string>& ttl_nodes() const { return ttl_nodes_; }
+  int64_t CountDescendants(const std::string& path) const;
+
+  // Visits every node in path order (deterministic: used by digests and, later, snapshots).
+  void ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const;
+
+ private:
+  void IndexOwner(const std::string& path, int64_t owner, bool add);
+
+  std::unordered_map<std::string, Znode> nodes_;
+  std::map<int64_t, std::set<std::string>> ephemerals_;
+  std::set<std::string> containers_;
+  std::set<std::string> ttl_nodes_;
+  std::map<zk::AclList, std::weak_ptr<const zk::AclList>, bool (*)(const zk::AclList&, const zk::AclList&)>
+      acl_cache_;
+  int64_t approximate_data_size_ = 0;
+};
+
+}  // namespace corral

@@ -1,0 +1,33 @@
+#pragma once
+// Txn: one entry of the replicated log. Corral logs the request, not its effect: the entry holds
+// the client's request body plus the context the leader stamped on it (zxid, time, session,
+// identities), and StateMachine::Apply computes the same outcome on every replica.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "zk/records.h"
+
+namespace corral {
+
+struct Txn {
+  int64_t zxid = 0;
+  int64_t session_id = 0;
+  int32_t xid = 0;
+  int64_t time_ms = 0;  // leader's wall clock when it stamped the entry; Apply never reads a clock
+  int32_t type = 0;     // zk::OpCode
+  std::string request;  // jute-encoded request body (no RequestHeader)
+  // Identities of the session when the request was submitted; ACL checks in Apply use these so
+  // that every replica decides the same way.
+  std::vector<zk::Id> identities;
+};
+
+// Body of a createSession entry (not a client record: the leader builds it).
+struct CreateSessionBody {
+  int32_t timeout_ms = 0;
+  std::string passwd;
+};
+std::string EncodeCreateSession(const CreateSessionBody& body);
+bool DecodeCreateSession(const std::string& bytes, CreateSessionBody* body);
+
+}  // namespace corral

@@ -1,0 +1,70 @@
+#include "statemachine/write_op.h"
+
+#include "zk/codes.h"
+
+namespace corral {
+
+bool DecodeWriteOp(int32_t type, jute::Reader& r, WriteOp* op) {
+  op->type = type;
+  switch (type) {
+    case zk::kCreate:
+    case zk::kCreate2:
+    case zk::kCreateContainer:
+    case zk::kCreateTtl:
+      zk::Decode(r, &op->create, type == zk::kCreateTtl);
+      break;
+    case zk::kDelete:
+      zk::Decode(r, &op->del);
+      break;
+    case zk::kDeleteContainer:
+      op->del.path = r.ReadString();
+      break;
+    case zk::kSetData:
+      zk::Decode(r, &op->set_data);
+      break;
+    case zk::kSetAcl:
+      zk::Decode(r, &op->set_acl);
+      break;
+    case zk::kCheck:
+      zk::Decode(r, &op->check);
+      break;
+    default:
+      return false;
+  }
+  return r.ok();
+}
+
+bool DecodeMulti(const std::string& request, std::vector<WriteOp>* ops) {
+  jute::Reader r(request);
+  ops->clear();
+  while (true) {
+    zk::MultiHeader h;
+    zk::Decode(r, &h);
+    if (!r.ok()) return false;
+    if (h.done) return true;
+    // setACL and deleteContainer are not multi ops in ZooKeeper.
+    if (h.type == zk::kSetAcl || h.type == zk::kDeleteContainer) return false;
+    WriteOp op;
+    if (!DecodeWriteOp(h.type, r, &op)) return false;
+    ops->push_back(std::move(op));
+  }
+}
+
+bool DecodeMultiRead(const std::string& request,
+                     std::vector<std::pair<int32_t, std::string>>* ops) {
+  jute::Reader r(request);
+  ops->clear();
+  while (true) {
+    zk::MultiHeader h;
+    zk::Decode(r, &h);
+    if (!r.ok()) return false;
+    if (h.done) return true;
+    if (h.type != zk::kGetChildren && h.type != zk::kGetData) return false;
+    zk::PathWatchRequest req;
+    zk::Decode(r, &req);
+    if (!r.ok()) return false;
+    ops->emplace_back(h.type, std::move(req.path));
+  }
+}
+
+}  // namespace corral
