@@ -143,8 +143,30 @@ class ZooKeeperServer(Server):
         super().__init__(workdir, extra_config)
         self.config.setdefault("admin.enableServer", "false")
 
+    def system_properties(self):
+        """zoo.cfg keys that Apache ZooKeeper only reads as JVM system properties (Corral reads
+        them from zoo.cfg): `znode.*` and `zookeeper.*` keys verbatim, and the super digest under
+        its `zookeeper.` name."""
+        props = []
+        for k, v in self.config.items():
+            if k.startswith("znode.") or k.startswith("zookeeper."):
+                props.append("-D%s=%s" % (k, v))
+            elif k == "DigestAuthenticationProvider.superDigest":
+                props.append("-Dzookeeper.%s=%s" % (k, v))
+        return props
+
+    def _ready(self):
+        # ZooKeeper answers `ruok` before its request processors run; until they do, client
+        # connections are dropped and `srvr` says "not currently serving requests".
+        if not super()._ready():
+            return False
+        try:
+            return "not currently serving" not in four_letter(self.port, "srvr", timeout=1.0)
+        except OSError:
+            return False
+
     def command(self, config_path):
         return ["java", "-Xmx512m", "-cp", ZK_CLASSPATH,
                 "-Dzookeeper.log.dir=" + self.workdir,
-                "-Dzookeeper.extendedTypesEnabled=true",
+                "-Dzookeeper.extendedTypesEnabled=true"] + self.system_properties() + [
                 "org.apache.zookeeper.server.ZooKeeperServerMain", config_path]

@@ -6,8 +6,8 @@ namespace corral::internal {
 [[noreturn]] void AssertFailed(const char* expr, const char* file, int line, const char* why);
 }  // namespace corral::internal
 
-#define CORRAL_ASSERT(cond, why)                                                 \
-  do {                                                                           \
-    if (!(cond)) [[unlikely]]                                                    \
-      ::corral::internal::AssertFailed(#cond, __FILE__, __LINE__, (why));        \
+#define CORRAL_ASSERT(cond, why)                                          \
+  do {                                                                    \
+    if (!(cond)) [[unlikely]]                                             \
+      ::corral::internal::AssertFailed(#cond, __FILE__, __LINE__, (why)); \
   } while (0)

@@ -32,11 +32,16 @@ void SetLogMemberId(long member_id) { g_member_id = member_id; }
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
 
 bool ParseLogLevel(const std::string& name, LogLevel* level) {
-  if (name == "debug" || name == "DEBUG") *level = LogLevel::kDebug;
-  else if (name == "info" || name == "INFO") *level = LogLevel::kInfo;
-  else if (name == "warn" || name == "WARN") *level = LogLevel::kWarn;
-  else if (name == "error" || name == "ERROR") *level = LogLevel::kError;
-  else return false;
+  if (name == "debug" || name == "DEBUG")
+    *level = LogLevel::kDebug;
+  else if (name == "info" || name == "INFO")
+    *level = LogLevel::kInfo;
+  else if (name == "warn" || name == "WARN")
+    *level = LogLevel::kWarn;
+  else if (name == "error" || name == "ERROR")
+    *level = LogLevel::kError;
+  else
+    return false;
   return true;
 }
 

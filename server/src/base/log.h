@@ -29,7 +29,7 @@ class LogMessage {
 
 }  // namespace corral
 
-#define CORRAL_LOG(level)                                      \
-  if (!::corral::LogEnabled(::corral::LogLevel::level)) {      \
-  } else                                                       \
+#define CORRAL_LOG(level)                                 \
+  if (!::corral::LogEnabled(::corral::LogLevel::level)) { \
+  } else                                                  \
     ::corral::internal::LogMessage(::corral::LogLevel::level).stream()

@@ -15,7 +15,9 @@ class [[nodiscard]] Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
@@ -38,7 +40,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT
     CORRAL_ASSERT(!status_.ok(), "StatusOr built from an OK status without a value");
   }
@@ -62,8 +64,8 @@ class [[nodiscard]] StatusOr {
 
 }  // namespace corral
 
-#define CORRAL_RETURN_IF_ERROR(expr)     \
-  do {                                   \
-    ::corral::Status _st = (expr);       \
-    if (!_st.ok()) return _st;           \
+#define CORRAL_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::corral::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)

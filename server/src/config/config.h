@@ -44,7 +44,7 @@ struct Config {
 
   // Client listener.
   std::string client_port_address = "0.0.0.0";
-  int client_port = 0;  // 0: none configured (required for standalone)
+  int client_port = 0;         // 0: none configured (required for standalone)
   int secure_client_port = 0;  // 0: no TLS listener
   std::string secure_client_port_address = "0.0.0.0";
   int max_client_cnxns = 60;  // per client IP; 0 = unlimited

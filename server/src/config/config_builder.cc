@@ -31,9 +31,9 @@ constexpr std::string_view kSystemPropertyPrefix = "zookeeper.";
 constexpr std::string_view kServerPrefix = "server.";
 constexpr std::string_view kPrometheusProvider =
     "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider";
-constexpr std::string_view kFourLetterWords[] = {
-    "conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "hash", "isro",
-    "mntr", "ruok", "srst", "srvr", "stat", "stmk", "wchc", "wchp", "wchs"};
+constexpr std::string_view kFourLetterWords[] = {"conf", "cons", "crst", "dirs", "dump", "envi",
+                                                 "gtmk", "hash", "isro", "mntr", "ruok", "srst",
+                                                 "srvr", "stat", "stmk", "wchc", "wchp", "wchs"};
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -295,7 +295,8 @@ class Builder {
         continue;
       }
       Setting& earlier = settings[it->second];
-      std::string earlier_line = earlier.line > 0 ? " (line " + std::to_string(earlier.line) + ")" : "";
+      std::string earlier_line =
+          earlier.line > 0 ? " (line " + std::to_string(earlier.line) + ")" : "";
       Warn(s, Quote(s.key) + " overrides the earlier " + Quote(earlier.key) + earlier_line +
                   "; the last value is used");
       earlier = std::move(s);
@@ -327,7 +328,8 @@ class Builder {
       return nullptr;
     };
     if (const IgnoredRule* rule = find(key)) return rule;
-    if (StartsWith(key, kSystemPropertyPrefix)) return find(key.substr(kSystemPropertyPrefix.size()));
+    if (StartsWith(key, kSystemPropertyPrefix))
+      return find(key.substr(kSystemPropertyPrefix.size()));
     return nullptr;
   }
 
@@ -339,8 +341,8 @@ class Builder {
     std::string_view id_text = std::string_view(s.canonical).substr(kServerPrefix.size());
     std::optional<int64_t> id = ParseDecimal(id_text);
     if (!id || *id <= 0) {
-      return Fail(s, "the server id after \"server.\" must be a positive integer, got " +
-                         Quote(id_text));
+      return Fail(
+          s, "the server id after \"server.\" must be a positive integer, got " + Quote(id_text));
     }
     StatusOr<ServerSpec> spec = ParseServerSpec(*id, s.value);
     if (!spec.ok()) return Fail(s, spec.status().message());
@@ -375,7 +377,8 @@ class Builder {
       std::string text = "minSessionTimeout: " + std::to_string(c.min_session_timeout_ms) +
                          " must not be larger than maxSessionTimeout " +
                          std::to_string(c.max_session_timeout_ms);
-      const std::optional<Setting>& at = min_session_timeout ? min_session_timeout : max_session_timeout;
+      const std::optional<Setting>& at =
+          min_session_timeout ? min_session_timeout : max_session_timeout;
       return Status::InvalidArgument(text + (at ? Where(*at) : SourceWhere()));
     }
     return Status::Ok();
@@ -395,12 +398,14 @@ class Builder {
     }
     for (const Setting& s : Collect(entries.value(), path)) {
       if (s.canonical == "version") {
-        return Fail(s, "must not be in the dynamic config file; ZooKeeper takes the version "
-                       "from the file name");
+        return Fail(s,
+                    "must not be in the dynamic config file; ZooKeeper takes the version "
+                    "from the file name");
       }
       if (!IsEnsembleKey(s.canonical)) {
-        return Fail(s, "is not allowed in the dynamic config file, which holds only server.N, "
-                       "group.N and weight.N lines");
+        return Fail(s,
+                    "is not allowed in the dynamic config file, which holds only server.N, "
+                    "group.N and weight.N lines");
       }
       CORRAL_RETURN_IF_ERROR(Apply(s));
     }
@@ -465,9 +470,8 @@ class Builder {
     CORRAL_RETURN_IF_ERROR(ReadMyId());
     const ServerLine& me = servers_.at(c.my_id);
     if (peer_type && peer_type_observer != me.spec.observer) {
-      Warn(*peer_type, "peerType " + Lower(peer_type->value) + " does not match " +
-                           me.setting.key + " (" +
-                           (me.spec.observer ? "observer" : "participant") +
+      Warn(*peer_type, "peerType " + Lower(peer_type->value) + " does not match " + me.setting.key +
+                           " (" + (me.spec.observer ? "observer" : "participant") +
                            "); the server line is used, as in ZooKeeper");
     }
     return ResolveEnsembleClientPort(me);
@@ -497,14 +501,12 @@ class Builder {
       return Status::Ok();
     }
     if (c.client_port != 0 && c.client_port != spec.client_port) {
-      return Status::InvalidArgument("clientPort: " + std::to_string(c.client_port) +
-                                     " differs from the client port " +
-                                     std::to_string(spec.client_port) + " on " + me.setting.key +
-                                     Where(me.setting));
+      return Status::InvalidArgument(
+          "clientPort: " + std::to_string(c.client_port) + " differs from the client port " +
+          std::to_string(spec.client_port) + " on " + me.setting.key + Where(me.setting));
     }
     if (client_port_address && !spec.client_address.empty() &&
-        !IsWildcardAddress(c.client_port_address) &&
-        c.client_port_address != spec.client_address) {
+        !IsWildcardAddress(c.client_port_address) && c.client_port_address != spec.client_address) {
       return Fail(*client_port_address, Quote(c.client_port_address) +
                                             " differs from the client address " +
                                             Quote(spec.client_address) + " on " + me.setting.key);
@@ -523,8 +525,10 @@ class Builder {
     if (!text.ok()) {
       if (text.status().code() == Status::Code::kNotFound) {
         return Status::InvalidArgument(
-            "myid: " + path + " does not exist; with server.N lines every member needs a myid "
-            "file in dataDir holding its own server id (one of " + ids + ")");
+            "myid: " + path +
+            " does not exist; with server.N lines every member needs a myid "
+            "file in dataDir holding its own server id (one of " +
+            ids + ")");
       }
       return Status::InvalidArgument("myid: cannot read it: " + text.status().message());
     }
@@ -553,13 +557,11 @@ class Builder {
 // --- The key table: every key Corral gives meaning to. ---
 
 Status ApplySessionTimeout(Builder& b, const Setting& s, int* field, std::optional<Setting>* at) {
-  int64_t value = 0;
   std::optional<int64_t> parsed = ParseDecimal(s.value);
   if (!parsed || *parsed < -1 || *parsed > kInt32Max) {
     return b.Fail(s, "expected -1 (the default) or a non-negative integer, got " + Quote(s.value));
   }
-  value = *parsed;
-  *field = static_cast<int>(value);
+  *field = static_cast<int>(*parsed);
   *at = s;
   return Status::Ok();
 }
@@ -576,8 +578,8 @@ Status ApplyJuteMaxBuffer(Builder& b, const Setting& s) {
     value = ParseDecimal(text);
   }
   if (!value || *value < 1 || *value > kInt32Max) {
-    return b.Fail(s, "expected a positive integer (decimal or 0x hex) of bytes, got " +
-                         Quote(s.value));
+    return b.Fail(
+        s, "expected a positive integer (decimal or 0x hex) of bytes, got " + Quote(s.value));
   }
   b.config().jute_max_buffer_bytes = *value;
   return Status::Ok();
@@ -590,9 +592,9 @@ Status ApplyFourLetterWords(Builder& b, const Setting& s) {
     size_t comma = rest.find(',');
     std::string word = Trim(rest.substr(0, comma));
     if (!word.empty()) {
-      bool known = word == "*" || std::find(std::begin(kFourLetterWords),
-                                            std::end(kFourLetterWords),
-                                            word) != std::end(kFourLetterWords);
+      bool known = word == "*" ||
+                   std::find(std::begin(kFourLetterWords), std::end(kFourLetterWords), word) !=
+                       std::end(kFourLetterWords);
       if (!known) b.Warn(s, "unknown four-letter word " + Quote(word) + " in the whitelist");
       normalized += (normalized.empty() ? "" : ",") + word;
     }
@@ -635,16 +637,17 @@ Status ApplyPeerType(Builder& b, const Setting& s) {
 
 Status ApplyElectionAlg(Builder& b, const Setting& s) {
   if (ParseDecimal(s.value) != std::optional<int64_t>(3)) {
-    return b.Fail(s, "only 3 (fast leader election) is supported, as in ZooKeeper; got " +
-                         Quote(s.value));
+    return b.Fail(
+        s, "only 3 (fast leader election) is supported, as in ZooKeeper; got " + Quote(s.value));
   }
   return Status::Ok();
 }
 
 Status ApplyMetricsProviderClass(Builder& b, const Setting& s) {
   if (s.value != kPrometheusProvider) {
-    b.Warn(s, Quote(s.key) + " is accepted and ignored: Corral always serves Prometheus "
-                            "metrics (metricsProvider.httpHost/httpPort), whatever class is named");
+    b.Warn(s, Quote(s.key) +
+                  " is accepted and ignored: Corral always serves Prometheus "
+                  "metrics (metricsProvider.httpHost/httpPort), whatever class is named");
   }
   return Status::Ok();
 }
@@ -652,7 +655,9 @@ Status ApplyMetricsProviderClass(Builder& b, const Setting& s) {
 const KeyRule kKeyRules[] = {
     // Time and sessions.
     {"tickTime", false,
-     [](Builder& b, const Setting& s) { return b.SetInt(s, 1, kInt32Max, &b.config().tick_time_ms); }},
+     [](Builder& b, const Setting& s) {
+       return b.SetInt(s, 1, kInt32Max, &b.config().tick_time_ms);
+     }},
     {"initLimit", false,
      [](Builder& b, const Setting& s) {
        return b.SetInt(s, 1, kInt32Max, &b.config().init_limit_ticks);
@@ -670,7 +675,8 @@ const KeyRule kKeyRules[] = {
        return ApplySessionTimeout(b, s, &b.config().max_session_timeout_ms, &b.max_session_timeout);
      }},
     // Storage.
-    {"dataDir", false, [](Builder& b, const Setting& s) { return b.SetPath(s, &b.config().data_dir); }},
+    {"dataDir", false,
+     [](Builder& b, const Setting& s) { return b.SetPath(s, &b.config().data_dir); }},
     {"dataLogDir", false,
      [](Builder& b, const Setting& s) { return b.SetPath(s, &b.config().data_log_dir); }},
     {"snapCount", true,
@@ -767,11 +773,12 @@ const KeyRule kKeyRules[] = {
      }},
     {"4lw.commands.whitelist", true, ApplyFourLetterWords},
     {"DigestAuthenticationProvider.superDigest", true, ApplySuperDigest},
-    {"znode.container.checkIntervalMs", true,
+    // ZooKeeper reads these two as JVM flags under exactly these names, without "zookeeper.".
+    {"znode.container.checkIntervalMs", false,
      [](Builder& b, const Setting& s) {
        return b.SetInt(s, 1, kInt32Max, &b.config().container_check_interval_ms);
      }},
-    {"znode.container.maxPerMinute", true,
+    {"znode.container.maxPerMinute", false,
      [](Builder& b, const Setting& s) {
        return b.SetInt(s, 1, kInt32Max, &b.config().container_max_per_minute);
      }},
@@ -802,9 +809,8 @@ const KeyRule* FindRule(std::string_view key) {
 
 std::optional<std::string> Builder::NearestKnownKey(const std::string& key) {
   std::string lower = Lower(key);
-  std::string without_prefix = StartsWith(lower, kSystemPropertyPrefix)
-                                   ? lower.substr(kSystemPropertyPrefix.size())
-                                   : lower;
+  std::string without_prefix =
+      StartsWith(lower, kSystemPropertyPrefix) ? lower.substr(kSystemPropertyPrefix.size()) : lower;
   auto matches = [&](std::string_view name) {
     std::string candidate = Lower(name);
     return candidate == lower || candidate == without_prefix;

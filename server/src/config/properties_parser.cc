@@ -202,8 +202,7 @@ StatusOr<std::vector<ConfigEntry>> ParsePropertiesEntries(std::string_view text)
     }
     entry.key = std::string(TrimJava(entry.key));
     if (!Unescape(raw.substr(value_start), &entry.value)) {
-      return Status::InvalidArgument(entry.key + ": malformed \\uXXXX escape in the value" +
-                                     where);
+      return Status::InvalidArgument(entry.key + ": malformed \\uXXXX escape in the value" + where);
     }
     entry.value = std::string(TrimJava(entry.value));
     entries.push_back(std::move(entry));

@@ -134,8 +134,8 @@ StatusOr<ServerSpec> ParseServerSpec(int64_t id, const std::string& value) {
     std::string_view port_text = client.back();
     if (client.size() == 2) {
       if (!ValidHost(client[0])) {
-        return Status::InvalidArgument("the client address must be a non-empty name or address, got " +
-                                       Quoted(client[0]));
+        return Status::InvalidArgument(
+            "the client address must be a non-empty name or address, got " + Quoted(client[0]));
       }
       spec.client_address = std::string(client[0]);
     }

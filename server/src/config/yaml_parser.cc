@@ -33,7 +33,8 @@ Status Flatten(const YAML::Node& map, const std::string& prefix, int depth,
                std::vector<ConfigEntry>* out) {
   if (depth > kYamlNestingMax) {
     return Status::InvalidArgument(prefix + ": nested deeper than " +
-                                   std::to_string(kYamlNestingMax) + " levels" + AtLine(LineOf(map)));
+                                   std::to_string(kYamlNestingMax) + " levels" +
+                                   AtLine(LineOf(map)));
   }
   for (auto it = map.begin(); it != map.end(); ++it) {
     // Copies: Nodes are cheap handles, and the iterator hands out a temporary pair.
@@ -81,8 +82,9 @@ StatusOr<std::vector<ConfigEntry>> ParseYamlEntries(const std::string& text) {
   if (documents.empty() || documents[0].IsNull()) return entries;
   const YAML::Node& root = documents[0];
   if (!root.IsMap()) {
-    return Status::InvalidArgument(std::string("YAML: the top level must be a mapping of keys, got ") +
-                                   KindName(root) + AtLine(LineOf(root)));
+    return Status::InvalidArgument(
+        std::string("YAML: the top level must be a mapping of keys, got ") + KindName(root) +
+        AtLine(LineOf(root)));
   }
   try {
     CORRAL_RETURN_IF_ERROR(Flatten(root, "", 1, &entries));

@@ -73,19 +73,22 @@ std::string Node::FourLetterWord(const std::string& word) {
     return word + " is not executed because it is not in the whitelist.\n";
   }
   std::ostringstream out;
-  int64_t avg_x10 = stats_.latency_count > 0 ? stats_.total_latency_ms * 10 / stats_.latency_count : 0;
+  int64_t avg_x10 =
+      stats_.latency_count > 0 ? stats_.total_latency_ms * 10 / stats_.latency_count : 0;
   auto latency = [&] {
     out << "Latency min/avg/max: " << (stats_.min_latency_ms < 0 ? 0 : stats_.min_latency_ms) << "/"
         << avg_x10 / 10 << "." << avg_x10 % 10 << "/" << stats_.max_latency_ms << "\n";
   };
   auto connection_line = [&](const ClientSession& s, bool detailed) {
-    out << " /" << s.transport->remote_ip() << ":" << s.transport->remote_port() << "[1](queued="
-        << s.pending.size() << ",recved=" << s.packets_received << ",sent=" << s.packets_sent;
+    out << " /" << s.transport->remote_ip() << ":" << s.transport->remote_port()
+        << "[1](queued=" << s.pending.size() << ",recved=" << s.packets_received
+        << ",sent=" << s.packets_sent;
     if (detailed && s.session_id != 0) {
       int64_t avg = s.latency_count > 0 ? s.total_latency_ms / s.latency_count : 0;
       out << ",sid=" << Hex(s.session_id) << ",lop=" << s.last_op << ",est=" << s.established_ms
-          << ",to=" << s.timeout_ms << ",lcxid=" << Hex(s.last_cxid) << ",lzxid=" << Hex(s.last_zxid)
-          << ",lresp=" << s.last_response_ms << ",llat=" << s.last_latency_ms
+          << ",to=" << s.timeout_ms << ",lcxid=" << Hex(s.last_cxid)
+          << ",lzxid=" << Hex(s.last_zxid) << ",lresp=" << s.last_response_ms
+          << ",llat=" << s.last_latency_ms
           << ",minlat=" << (s.min_latency_ms < 0 ? 0 : s.min_latency_ms) << ",avglat=" << avg
           << ",maxlat=" << s.max_latency_ms;
     }
@@ -120,8 +123,14 @@ std::string Node::FourLetterWord(const std::string& word) {
         << "dataLogSize=" << DirectoryBytes(config_.data_log_dir) << "\n"
         << "tickTime=" << config_.tick_time_ms << "\n"
         << "maxClientCnxns=" << config_.max_client_cnxns << "\n"
-        << "minSessionTimeout=" << (config_.min_session_timeout_ms > 0 ? config_.min_session_timeout_ms : 2 * config_.tick_time_ms) << "\n"
-        << "maxSessionTimeout=" << (config_.max_session_timeout_ms > 0 ? config_.max_session_timeout_ms : 20 * config_.tick_time_ms) << "\n"
+        << "minSessionTimeout="
+        << (config_.min_session_timeout_ms > 0 ? config_.min_session_timeout_ms
+                                               : 2 * config_.tick_time_ms)
+        << "\n"
+        << "maxSessionTimeout="
+        << (config_.max_session_timeout_ms > 0 ? config_.max_session_timeout_ms
+                                               : 20 * config_.tick_time_ms)
+        << "\n"
         << "clientPortListenBacklog=-1\n"
         << "serverId=" << config_.my_id << "\n";
     return out.str();

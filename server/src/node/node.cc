@@ -121,6 +121,16 @@ std::string Node::ReplyFrame(int32_t xid, int32_t err, const std::string& body) 
   return out;
 }
 
+std::string Node::AuthReplyFrame(int32_t err) const {
+  // Auth replies carry zxid 0 in ZooKeeper: they are answered outside the request pipeline.
+  std::string out;
+  jute::Writer w(&out);
+  size_t start = w.BeginFrame();
+  zk::Encode(w, zk::ReplyHeader{zk::kXidAuth, 0, err});
+  w.EndFrame(start);
+  return out;
+}
+
 void Node::TouchSession(int64_t session_id) {
   auto it = session_deadline_ms_.find(session_id);
   if (it == session_deadline_ms_.end()) return;
@@ -174,6 +184,7 @@ void Node::HandleConnect(ClientSession* s, const std::string& frame) {
   }
   s->timeout_ms = NegotiateTimeout(req.timeout_ms);
   s->read_only = req.read_only;
+  s->sent_read_only_flag = req.has_read_only;
   if (req.session_id == 0) {
     s->session_id = next_session_id_++;
     s->state = ClientSession::State::kConnecting;
@@ -189,22 +200,21 @@ void Node::HandleConnect(ClientSession* s, const std::string& frame) {
             EncodeCreateSession({s->timeout_ms, random_->Bytes(kPasswordBytes)}), {});
     return;
   }
-  // Reconnect: the session must be live and the password must match.
+  // Reconnect. Like ZooKeeper, the session's current connection is closed first, before the
+  // password is checked; then the session must be live and the password must match.
   s->session_id = req.session_id;
+  auto old = session_owner_.find(req.session_id);
+  if (old != session_owner_.end() && old->second != s) {
+    CORRAL_LOG(kInfo) << "session " << Hex(req.session_id) << " reconnecting from "
+                      << s->transport->remote_ip() << "; closing its previous connection";
+    ClientSession* previous = old->second;
+    session_owner_.erase(old);
+    CloseConnection(previous, "session reconnected on another connection");
+  }
   auto info = state_.sessions().find(req.session_id);
   bool valid = info != state_.sessions().end() && info->second.passwd == req.passwd &&
                !session_closing_.count(req.session_id);
-  if (valid) {
-    auto old = session_owner_.find(req.session_id);
-    if (old != session_owner_.end() && old->second != s) {
-      CORRAL_LOG(kInfo) << "session " << Hex(req.session_id) << " moved to a new connection from "
-                        << s->transport->remote_ip() << "; closing the old one";
-      ClientSession* previous = old->second;
-      session_owner_.erase(old);
-      CloseConnection(previous, "session moved to another connection");
-    }
-    session_owner_[req.session_id] = s;
-  }
+  if (valid) session_owner_[req.session_id] = s;
   FinishConnect(s, valid);
 }
 
@@ -219,6 +229,7 @@ void Node::FinishConnect(ClientSession* s, bool valid) {
     resp.passwd.assign(kPasswordBytes, '\0');
   }
   resp.read_only = false;
+  resp.has_read_only = s->sent_read_only_flag;
   std::string body;
   jute::Writer w(&body);
   zk::Encode(w, resp);
@@ -274,39 +285,26 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
   int32_t err = acl::Authenticate(auth.scheme, auth.auth, config_.super_digest, &added);
   if (err == zk::kOk) {
     if (auth.scheme == "ip") added = {zk::Id{"ip", s->transport->remote_ip()}};
-    s->identities.insert(s->identities.end(), added.begin(), added.end());
-    SendFrame(s, ReplyFrame(zk::kXidAuth, zk::kOk, ""));
+    // A connection holds each identity once (ZooKeeper's ServerCnxn.addAuthInfo); the Java
+    // client may send the same credentials again when it (re)connects.
+    for (auto& id : added) {
+      if (std::find(s->identities.begin(), s->identities.end(), id) == s->identities.end()) {
+        s->identities.push_back(std::move(id));
+      }
+    }
+    SendFrame(s, AuthReplyFrame(zk::kOk));
     return;
   }
   // ZooKeeper answers AUTHFAILED and closes: the client enters its AUTH_FAILED state.
   CORRAL_LOG(kInfo) << "authentication with scheme " << auth.scheme << " failed for "
                     << s->transport->remote_ip();
-  SendFrame(s, ReplyFrame(zk::kXidAuth, zk::kAuthFailed, ""));
+  SendFrame(s, AuthReplyFrame(zk::kAuthFailed));
   CloseConnection(s, "authentication failed");
 }
 
 void Node::SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string body) {
-  // Refuse what does not decode before it reaches the log.
-  bool well_formed = true;
-  if (h.type == zk::kMulti) {
-    std::vector<WriteOp> ops;
-    well_formed = DecodeMulti(body, &ops);
-  } else if (h.type == zk::kReconfig) {
-    jute::Reader r(body);
-    zk::ReconfigRequest req;
-    zk::Decode(r, &req);
-    well_formed = r.ok();
-  } else if (h.type != zk::kCloseSession && h.type != zk::kCreateSession) {
-    jute::Reader r(body);
-    WriteOp op;
-    well_formed = DecodeWriteOp(h.type, r, &op);
-  }
-  if (!well_formed) {
-    CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
-                      << ": malformed " << zk::OpName(h.type) << " request";
-    CloseConnection(s, "malformed request");
-    return;
-  }
+  // A body that does not decode is still logged, as ZooKeeper does: Apply answers
+  // MARSHALLINGERROR and the zxid is used up. Only broken framing closes a connection.
   PendingRequest req;
   req.xid = h.xid;
   req.type = h.type;
@@ -343,6 +341,7 @@ void Node::OnCommitted(const Txn& txn) {
     resp.timeout_ms = s->timeout_ms;
     resp.session_id = s->session_id;
     resp.passwd = state_.sessions().at(s->session_id).passwd;
+    resp.has_read_only = s->sent_read_only_flag;
     std::string body;
     jute::Writer w(&body);
     zk::Encode(w, resp);
@@ -444,10 +443,6 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
     case zk::kGetEphemerals:
     case zk::kMultiRead: {
       ReadResult r = state_.Read(req.type, req.body, s->identities, s->session_id);
-      if (r.err == zk::kMarshallingError) {
-        CloseConnection(s, "malformed read request");
-        return "";
-      }
       if (r.watch == WatchKind::kData) watches_.AddData(r.watch_path, s->id);
       if (r.watch == WatchKind::kChild) watches_.AddChild(r.watch_path, s->id);
       return ReplyFrame(req.xid, r.err, r.body);
@@ -481,7 +476,8 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
         std::string out;
         jute::Writer w(&out);
         size_t start = w.BeginFrame();
-        zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, state_.last_applied_zxid(), zk::kOk});
+        // Not caused by one transaction: no zxid, as ZooKeeper's setWatches events carry none.
+        zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, -1, zk::kOk});
         zk::Encode(w, zk::WatcherEvent{type, zk::kStateSyncConnected, p});
         w.EndFrame(start);
         SendFrame(s, std::move(out));
@@ -489,23 +485,31 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       const DataTree& tree = state_.tree();
       for (const auto& p : sw.data_watches) {
         const Znode* n = tree.Find(p);
-        if (n == nullptr) send_event(zk::kEventNodeDeleted, p);
-        else if (n->mzxid > sw.relative_zxid) send_event(zk::kEventNodeDataChanged, p);
-        else watches_.AddData(p, s->id);
+        if (n == nullptr)
+          send_event(zk::kEventNodeDeleted, p);
+        else if (n->mzxid > sw.relative_zxid)
+          send_event(zk::kEventNodeDataChanged, p);
+        else
+          watches_.AddData(p, s->id);
       }
       for (const auto& p : sw.exist_watches) {
-        if (tree.Find(p) != nullptr) send_event(zk::kEventNodeCreated, p);
-        else watches_.AddData(p, s->id);
+        if (tree.Find(p) != nullptr)
+          send_event(zk::kEventNodeCreated, p);
+        else
+          watches_.AddData(p, s->id);
       }
       for (const auto& p : sw.child_watches) {
         const Znode* n = tree.Find(p);
-        if (n == nullptr) send_event(zk::kEventNodeDeleted, p);
-        else if (n->pzxid > sw.relative_zxid) send_event(zk::kEventNodeChildrenChanged, p);
-        else watches_.AddChild(p, s->id);
+        if (n == nullptr)
+          send_event(zk::kEventNodeDeleted, p);
+        else if (n->pzxid > sw.relative_zxid)
+          send_event(zk::kEventNodeChildrenChanged, p);
+        else
+          watches_.AddChild(p, s->id);
       }
       for (const auto& p : sw.persistent_watches) watches_.AddPersistent(p, s->id, false);
       for (const auto& p : sw.persistent_recursive_watches) watches_.AddPersistent(p, s->id, true);
-      return ReplyFrame(zk::kXidSetWatches, zk::kOk, "");
+      return ReplyFrame(req.xid, zk::kOk, "");  // clients use xid -8; echo whatever came
     }
     case zk::kAddWatch: {
       jute::Reader r(req.body);

@@ -47,23 +47,23 @@ void ClientConnection::ReadHeader() {
   }
   reading_ = true;
   auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(header_), [this, self](boost::system::error_code ec,
-                                                                size_t) {
-    reading_ = false;
-    if (ec) {
-      if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-        CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
-                           << " failed: " << ec.message();
-      }
-      Shutdown();
-      return;
-    }
-    uint32_t raw = (static_cast<uint32_t>(static_cast<uint8_t>(header_[0])) << 24) |
-                   (static_cast<uint32_t>(static_cast<uint8_t>(header_[1])) << 16) |
-                   (static_cast<uint32_t>(static_cast<uint8_t>(header_[2])) << 8) |
-                   static_cast<uint32_t>(static_cast<uint8_t>(header_[3]));
-    OnHeader(raw);
-  });
+  asio::async_read(
+      socket_, asio::buffer(header_), [this, self](boost::system::error_code ec, size_t) {
+        reading_ = false;
+        if (ec) {
+          if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+            CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
+                               << " failed: " << ec.message();
+          }
+          Shutdown();
+          return;
+        }
+        uint32_t raw = (static_cast<uint32_t>(static_cast<uint8_t>(header_[0])) << 24) |
+                       (static_cast<uint32_t>(static_cast<uint8_t>(header_[1])) << 16) |
+                       (static_cast<uint32_t>(static_cast<uint8_t>(header_[2])) << 8) |
+                       static_cast<uint32_t>(static_cast<uint8_t>(header_[3]));
+        OnHeader(raw);
+      });
 }
 
 void ClientConnection::OnHeader(uint32_t raw) {
@@ -91,21 +91,21 @@ void ClientConnection::ReadBody(uint32_t length) {
   body_.resize(length);
   reading_ = true;
   auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(body_), [this, self](boost::system::error_code ec,
-                                                              size_t) {
-    reading_ = false;
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":" << remote_port_
-                          << " ended inside a frame: " << ec.message();
-      }
-      Shutdown();
-      return;
-    }
-    node_->OnFrame(session_, std::move(body_));
-    body_.clear();
-    ReadHeader();
-  });
+  asio::async_read(
+      socket_, asio::buffer(body_), [this, self](boost::system::error_code ec, size_t) {
+        reading_ = false;
+        if (ec) {
+          if (ec != asio::error::operation_aborted) {
+            CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":" << remote_port_
+                              << " ended inside a frame: " << ec.message();
+          }
+          Shutdown();
+          return;
+        }
+        node_->OnFrame(session_, std::move(body_));
+        body_.clear();
+        ReadHeader();
+      });
 }
 
 void ClientConnection::Send(std::string frame) {
@@ -113,8 +113,8 @@ void ClientConnection::Send(std::string frame) {
   queued_bytes_ += frame.size();
   out_.push_back(std::move(frame));
   if (queued_bytes_ > limits_.output_max_bytes) {
-    CORRAL_LOG(kWarn) << "closing connection from " << remote_ip_ << ":" << remote_port_
-                      << ": " << queued_bytes_ << " bytes queued unread (client not reading)";
+    CORRAL_LOG(kWarn) << "closing connection from " << remote_ip_ << ":" << remote_port_ << ": "
+                      << queued_bytes_ << " bytes queued unread (client not reading)";
     ShutdownLater();
     return;
   }

@@ -6,11 +6,11 @@
 // never reads cannot make the server buffer without bound), and past output_max_bytes it is
 // closed. Lives on the core thread's io_context.
 #include <array>
-#include <utility>  // Boost 1.74 asio uses std::exchange without including it
 #include <boost/asio.hpp>
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>  // Boost 1.74 asio uses std::exchange without including it
 
 #include "node/node.h"
 #include "session/transport.h"

@@ -72,8 +72,8 @@ void Server::Run() {
   });
   Accept();
   ScheduleTick();
-  CORRAL_LOG(kInfo) << "serving clients on " << config_.client_port_address << ":"
-                    << client_port() << " (standalone)";
+  CORRAL_LOG(kInfo) << "serving clients on " << config_.client_port_address << ":" << client_port()
+                    << " (standalone)";
   io_.run();
   CORRAL_LOG(kInfo) << "stopped";
 }

@@ -32,7 +32,8 @@ struct ClientSession {
   int64_t session_id = 0;
   int32_t timeout_ms = 0;
   bool read_only = false;
-  std::vector<zk::Id> identities;  // always starts with ip:<remote address>
+  bool sent_read_only_flag = true;  // the ConnectRequest carried the optional readOnly flag
+  std::vector<zk::Id> identities;   // always starts with ip:<remote address>
   std::deque<PendingRequest> pending;
 
   // Statistics for cons/stat.

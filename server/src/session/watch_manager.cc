@@ -70,14 +70,19 @@ std::vector<WatchDelivery> WatchManager::Trigger(const std::string& path, int32_
 }
 
 bool WatchManager::Contains(const std::string& path, WatcherId w, int32_t type) const {
+  // Mirrors ZooKeeper 3.8's WatchManager.containsWatcher, which answers for the path, not for
+  // the asking connection: any watch on the path in the table the type names counts. (Its data
+  // table holds data, persistent and recursive watches; its child table child and persistent.)
+  auto any_at = [&](const Table& t) { return t.count(path) > 0; };
+  bool in_data_table = any_at(data_) || any_at(persistent_) || any_at(recursive_);
+  bool in_child_table = any_at(child_) || any_at(persistent_);
   switch (type) {
     case zk::kWatcherChildren:
-      return Has(child_, path, w) || Has(persistent_, path, w);
+      return in_child_table;
     case zk::kWatcherData:
-      return Has(data_, path, w) || Has(persistent_, path, w) || Has(recursive_, path, w);
+      return in_data_table;
     case zk::kWatcherAny:
-      return Has(child_, path, w) || Has(data_, path, w) || Has(persistent_, path, w) ||
-             Has(recursive_, path, w);
+      return in_data_table || in_child_table;
     case 4:
       return Has(persistent_, path, w);
     case 5:

@@ -298,7 +298,13 @@ std::string GenerateDigest(const std::string& user_colon_password) {
 
 zk::Err Authenticate(const std::string& scheme, const std::string& auth,
                      const std::string& super_digest, Identities* out) {
-  if (scheme != kDigest || auth.find(':') == std::string::npos) return zk::kAuthFailed;
+  // As ZooKeeper: "ip" authenticates as the connection's own address (the node fills it in),
+  // and a digest credential without ':' is hashed whole, its user being the whole string.
+  if (scheme == kIp) {
+    out->push_back(zk::Id{std::string(kIp), ""});
+    return zk::kOk;
+  }
+  if (scheme != kDigest) return zk::kAuthFailed;
   std::string digest = GenerateDigest(auth);
   if (!super_digest.empty() && digest == super_digest) out->push_back(SuperId());
   out->push_back(zk::Id{std::string(kDigest), std::move(digest)});
@@ -316,7 +322,7 @@ zk::Err FixupAcl(const zk::AclList& in, const Identities& ids, zk::AclList* out)
   if (unique.empty()) return zk::kInvalidAcl;
   zk::AclList result;
   for (const zk::Acl& entry : unique) {
-    if (entry.perms < 0 || entry.perms > zk::kPermAll) return zk::kInvalidAcl;
+    // ZooKeeper stores perms as given (bits beyond ALL never match anything); so do we.
     const zk::Id& id = entry.id;
     if (id.scheme == kWorld && id.id == kAnyone) {
       result.push_back(entry);

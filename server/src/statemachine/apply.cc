@@ -38,9 +38,9 @@ StateMachine::StateMachine(StateMachineOptions options) : options_(std::move(opt
   // Built-in nodes, present from the first start (ZooKeeper creates them in its DataTree
   // constructor with zxid 0). /zookeeper/config is read-only for everyone but the super user.
   AclRef open = tree_.InternAcl({zk::Acl{zk::kPermAll, zk::Id{"world", "anyone"}}});
-  tree_.Create(kZooKeeperPath, "", open, 0, 0, 0, nullptr);
-  tree_.Create(kQuotaPath, "", open, 0, 0, 0, nullptr);
-  tree_.Create(kConfigPath, "",
+  tree_.Create(kZooKeeperPath, "", false, open, 0, 0, 0, nullptr);
+  tree_.Create(kQuotaPath, "", false, open, 0, 0, 0, nullptr);
+  tree_.Create(kConfigPath, "", false,
                tree_.InternAcl({zk::Acl{zk::kPermRead, zk::Id{"world", "anyone"}}}), 0, 0, 0,
                nullptr);
   // ZooKeeper builds these without touching cversion/pzxid of their parents.
@@ -49,6 +49,7 @@ StateMachine::StateMachine(StateMachineOptions options) : options_(std::move(opt
     n->cversion = 0;
     n->pzxid = 0;
   }
+  tree_.FindMutable(kConfigPath)->aversion = -1;  // as ZooKeeper builds it
 }
 
 void StateMachine::SetConfigData(const std::string& text) {
@@ -57,6 +58,9 @@ void StateMachine::SetConfigData(const std::string& text) {
 
 int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::CreateRequest& req,
                                   std::string* created_path, zk::Stat* stat) {
+  // The flags choose the name (sequential) and the mode checks; the opcode chooses the kind
+  // of node: createContainer always makes a container and createTTL a TTL node, while
+  // create/create2 make an ephemeral or a persistent node (ZooKeeper's Create*Txn records).
   int32_t flags = req.flags;
   if (flags < zk::kPersistent || flags > zk::kPersistentSequentialWithTtl) return zk::kBadArguments;
   bool ttl_mode = flags == zk::kPersistentWithTtl || flags == zk::kPersistentSequentialWithTtl;
@@ -90,14 +94,15 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
     return zk::kNoChildrenForEphemerals;
   }
   int64_t owner = 0;
-  if (flags == zk::kContainer) {
+  if (type == zk::kCreateContainer) {
     owner = zk::kContainerEphemeralOwner;
-  } else if (ttl_mode) {
+  } else if (type == zk::kCreateTtl && ttl_mode) {
     owner = zk::kTtlMask | ttl;
   } else if (ephemeral) {
     owner = ctx.txn.session_id;
   }
-  tree_.Create(p, req.data, tree_.InternAcl(acl), owner, ctx.txn.zxid, ctx.txn.time_ms, ctx.undo);
+  tree_.Create(p, req.data, req.data_null, tree_.InternAcl(acl), owner, ctx.txn.zxid,
+               ctx.txn.time_ms, ctx.undo);
   const Znode* created = tree_.Find(p);
   ctx.triggers->push_back({p, zk::kEventNodeCreated, created->acl});
   ctx.triggers->push_back(
@@ -107,7 +112,8 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   return zk::kOk;
 }
 
-int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type, const zk::DeleteRequest& req) {
+int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type,
+                                  const zk::DeleteRequest& req) {
   const std::string& p = req.path;
   if (p.rfind('/') == std::string::npos || p.find('\0') != std::string::npos || IsSpecialPath(p)) {
     return zk::kBadArguments;
@@ -115,8 +121,7 @@ int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type, const zk::
   std::string parent_path = ParentOf(p);
   const Znode* parent = tree_.Find(parent_path);
   if (parent == nullptr) return zk::kNoNode;
-  if (type == zk::kDelete &&
-      !acl::Permits(*parent->acl, zk::kPermDelete, ctx.txn.identities)) {
+  if (type == zk::kDelete && !acl::Permits(*parent->acl, zk::kPermDelete, ctx.txn.identities)) {
     return zk::kNoAuth;
   }
   const Znode* node = tree_.Find(p);
@@ -139,7 +144,8 @@ int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type, const zk::
   AclRef node_acl = node->acl;
   tree_.Delete(p, ctx.txn.zxid, ctx.undo);
   ctx.triggers->push_back({p, zk::kEventNodeDeleted, node_acl});
-  ctx.triggers->push_back({parent_path, zk::kEventNodeChildrenChanged, tree_.Find(parent_path)->acl});
+  ctx.triggers->push_back(
+      {parent_path, zk::kEventNodeChildrenChanged, tree_.Find(parent_path)->acl});
   return zk::kOk;
 }
 
@@ -150,7 +156,7 @@ int32_t StateMachine::ApplySetData(const OpContext& ctx, const zk::SetDataReques
   if (node == nullptr) return zk::kNoNode;
   if (!acl::Permits(*node->acl, zk::kPermWrite, ctx.txn.identities)) return zk::kNoAuth;
   if (!VersionMatches(node->version, req.version)) return zk::kBadVersion;
-  tree_.SetData(req.path, req.data, ctx.txn.zxid, ctx.txn.time_ms, ctx.undo);
+  tree_.SetData(req.path, req.data, req.data_null, ctx.txn.zxid, ctx.txn.time_ms, ctx.undo);
   node = tree_.Find(req.path);
   ctx.triggers->push_back({req.path, zk::kEventNodeDataChanged, node->acl});
   *stat = node->ToStat();
@@ -206,10 +212,6 @@ ApplyResult StateMachine::ApplyOp(const OpContext& ctx, const WriteOp& op) {
     case zk::kCreate2:
     case zk::kCreateContainer:
     case zk::kCreateTtl: {
-      if (op.type == zk::kCreateContainer && op.create.flags != zk::kContainer) {
-        result.err = zk::kBadArguments;
-        break;
-      }
       std::string created;
       result.err = ApplyCreate(ctx, op.type, op.create, &created, &stat);
       if (result.err == zk::kOk) {
@@ -253,6 +255,10 @@ ApplyResult StateMachine::ApplyMulti(const OpContext& outer, const std::string& 
   std::vector<ApplyResult> outcomes;
   size_t failed_at = ops.size();
   for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].ttl_without_record) {
+      undo.Rollback();
+      return {zk::kMarshallingError, "", {}, {}};
+    }
     outcomes.push_back(ApplyOp(ctx, ops[i]));
     if (outcomes.back().err != zk::kOk) {
       failed_at = i;

@@ -11,10 +11,9 @@ namespace {
 
 bool AclLess(const zk::AclList& a, const zk::AclList& b) {
   auto key = [](const zk::Acl& x) { return std::tie(x.perms, x.id.scheme, x.id.id); };
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [&](const zk::Acl& x, const zk::Acl& y) {
-                                        return key(x) < key(y);
-                                      });
+  return std::lexicographical_compare(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [&](const zk::Acl& x, const zk::Acl& y) { return key(x) < key(y); });
 }
 
 const std::set<std::string> kNoPaths;
@@ -28,9 +27,16 @@ zk::Stat Znode::ToStat() const {
   s.ctime = ctime;
   s.mtime = mtime;
   s.version = version;
-  s.cversion = cversion;
+  // ZooKeeper keeps the number of child creations and reports changes: every created child
+  // that is gone was also deleted once (DataNode.copyStat).
+  s.cversion = static_cast<int32_t>(static_cast<uint32_t>(cversion) * 2u -
+                                    static_cast<uint32_t>(children.size()));
   s.aversion = aversion;
-  s.ephemeral_owner = ephemeral_owner;
+  // Clients see the owner of real ephemerals only; container and TTL markers read as 0
+  // (ZooKeeper's DataNode.copyStat).
+  bool marker = ephemeral_owner == zk::kContainerEphemeralOwner ||
+                (ephemeral_owner & zk::kTtlMask) == zk::kTtlMask;
+  s.ephemeral_owner = marker ? 0 : ephemeral_owner;
   s.data_length = static_cast<int32_t>(data.size());
   s.num_children = static_cast<int32_t>(children.size());
   s.pzxid = pzxid;
@@ -59,7 +65,8 @@ DataTree::DataTree() : acl_cache_(&AclLess) {
 }
 
 const Znode* DataTree::Find(const std::string& p) const {
-  auto it = nodes_.find(p);
+  // ZooKeeper also files the root under "" (reads of "" answer for "/").
+  auto it = nodes_.find(p.empty() ? std::string("/") : p);
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
@@ -89,7 +96,10 @@ void DataTree::IndexOwner(const std::string& p, int64_t owner, bool add) {
     index = &ttl_nodes_;
   }
   if (index != nullptr) {
-    if (add) index->insert(p); else index->erase(p);
+    if (add)
+      index->insert(p);
+    else
+      index->erase(p);
     return;
   }
   if (add) {
@@ -103,8 +113,8 @@ void DataTree::IndexOwner(const std::string& p, int64_t owner, bool add) {
   }
 }
 
-void DataTree::Create(const std::string& p, std::string data, AclRef acl, int64_t owner,
-                      int64_t zxid, int64_t time_ms, UndoLog* undo) {
+void DataTree::Create(const std::string& p, std::string data, bool data_null, AclRef acl,
+                      int64_t owner, int64_t zxid, int64_t time_ms, UndoLog* undo) {
   Znode* parent = FindMutable(std::string(path::Parent(p)));
   CORRAL_ASSERT(parent != nullptr, "Create without a parent");
   CORRAL_ASSERT(Find(p) == nullptr, "Create of an existing node");
@@ -126,6 +136,7 @@ void DataTree::Create(const std::string& p, std::string data, AclRef acl, int64_
   Znode n;
   approximate_data_size_ += static_cast<int64_t>(p.size() + data.size());
   n.data = std::move(data);
+  n.data_null = data_null;
   n.acl = std::move(acl);
   n.czxid = n.mzxid = n.pzxid = zxid;
   n.ctime = n.mtime = time_ms;
@@ -141,11 +152,9 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   Znode* parent = FindMutable(std::string(path::Parent(p)));
   CORRAL_ASSERT(parent != nullptr, "node without parent");
   if (undo != nullptr) {
-    undo->Add([this, p, saved = it->second, old_cversion = parent->cversion,
-               old_pzxid = parent->pzxid]() mutable {
+    undo->Add([this, p, saved = it->second, old_pzxid = parent->pzxid]() mutable {
       Znode* par = FindMutable(std::string(path::Parent(p)));
       par->children.insert(std::string(path::Basename(p)));
-      par->cversion = old_cversion;
       par->pzxid = old_pzxid;
       approximate_data_size_ += static_cast<int64_t>(p.size() + saved.data.size());
       IndexOwner(p, saved.ephemeral_owner, true);
@@ -156,28 +165,30 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   IndexOwner(p, it->second.ephemeral_owner, false);
   nodes_.erase(it);
   parent->children.erase(std::string(path::Basename(p)));
-  parent->cversion++;
-  parent->pzxid = zxid;
+  parent->pzxid = zxid;  // the stored cversion counts creations only (see ToStat)
 }
 
-void DataTree::SetData(const std::string& p, std::string data, int64_t zxid, int64_t time_ms,
-                       UndoLog* undo) {
+void DataTree::SetData(const std::string& p, std::string data, bool data_null, int64_t zxid,
+                       int64_t time_ms, UndoLog* undo) {
   Znode* n = FindMutable(p);
   CORRAL_ASSERT(n != nullptr, "SetData of a missing node");
   if (undo != nullptr) {
-    undo->Add([this, p, old_data = n->data, old_mzxid = n->mzxid, old_mtime = n->mtime,
-               old_version = n->version]() mutable {
+    undo->Add([this, p, old_data = n->data, old_null = n->data_null, old_mzxid = n->mzxid,
+               old_mtime = n->mtime, old_version = n->version]() mutable {
       Znode* m = FindMutable(p);
-      approximate_data_size_ += static_cast<int64_t>(old_data.size()) -
-                                static_cast<int64_t>(m->data.size());
+      approximate_data_size_ +=
+          static_cast<int64_t>(old_data.size()) - static_cast<int64_t>(m->data.size());
       m->data = std::move(old_data);
+      m->data_null = old_null;
       m->mzxid = old_mzxid;
       m->mtime = old_mtime;
       m->version = old_version;
     });
   }
-  approximate_data_size_ += static_cast<int64_t>(data.size()) - static_cast<int64_t>(n->data.size());
+  approximate_data_size_ +=
+      static_cast<int64_t>(data.size()) - static_cast<int64_t>(n->data.size());
   n->data = std::move(data);
+  n->data_null = data_null;
   n->mzxid = zxid;
   n->mtime = time_ms;
   n->version++;

@@ -21,10 +21,13 @@ using AclRef = std::shared_ptr<const zk::AclList>;
 
 struct Znode {
   std::string data;
+  bool data_null = false;  // created or set with a null buffer: getData answers null, not ""
   AclRef acl;
   // Stat without the derived fields (dataLength, numChildren).
   int64_t czxid = 0, mzxid = 0, ctime = 0, mtime = 0, pzxid = 0;
-  int32_t version = 0, cversion = 0, aversion = 0;
+  int32_t version = 0, aversion = 0;
+  // Children ever created here: the sequential suffix. Stat reports 2 * cversion - numChildren.
+  int32_t cversion = 0;
   int64_t ephemeral_owner = 0;
   std::set<std::string> children;  // sorted names, so iteration is deterministic
 
@@ -58,12 +61,12 @@ class DataTree {
 
   // Adds `path` under its existing parent; bumps the parent's cversion and pzxid.
   // undo (optional) records how to reverse it.
-  void Create(const std::string& path, std::string data, AclRef acl, int64_t ephemeral_owner,
-              int64_t zxid, int64_t time_ms, UndoLog* undo);
-  // Removes a childless node; bumps the parent's cversion and pzxid.
+  void Create(const std::string& path, std::string data, bool data_null, AclRef acl,
+              int64_t ephemeral_owner, int64_t zxid, int64_t time_ms, UndoLog* undo);
+  // Removes a childless node; sets the parent's pzxid.
   void Delete(const std::string& path, int64_t zxid, UndoLog* undo);
-  void SetData(const std::string& path, std::string data, int64_t zxid, int64_t time_ms,
-               UndoLog* undo);
+  void SetData(const std::string& path, std::string data, bool data_null, int64_t zxid,
+               int64_t time_ms, UndoLog* undo);
   void SetAcl(const std::string& path, AclRef acl, UndoLog* undo);
 
   const std::set<std::string>& EphemeralsOf(int64_t session_id) const;
@@ -83,7 +86,8 @@ class DataTree {
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
   std::set<std::string> ttl_nodes_;
-  std::map<zk::AclList, std::weak_ptr<const zk::AclList>, bool (*)(const zk::AclList&, const zk::AclList&)>
+  std::map<zk::AclList, std::weak_ptr<const zk::AclList>,
+           bool (*)(const zk::AclList&, const zk::AclList&)>
       acl_cache_;
   int64_t approximate_data_size_ = 0;
 };

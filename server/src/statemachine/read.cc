@@ -14,8 +14,8 @@ void EncodeChildren(jute::Writer& w, const Znode& n) {
 
 }  // namespace
 
-ReadResult StateMachine::Read(int32_t type, const std::string& request,
-                              const acl::Identities& ids, int64_t session_id) const {
+ReadResult StateMachine::Read(int32_t type, const std::string& request, const acl::Identities& ids,
+                              int64_t session_id) const {
   ReadResult result;
   jute::Reader r(request);
   jute::Writer w(&result.body);
@@ -49,7 +49,10 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request,
       if (n == nullptr) return fail(zk::kNoNode);
       if (!acl::Permits(*n->acl, zk::kPermRead, ids)) return fail(zk::kNoAuth);
       if (type == zk::kGetData) {
-        w.WriteBuffer(n->data);
+        if (n->data_null)
+          w.WriteNullBuffer();
+        else
+          w.WriteBuffer(n->data);
         zk::Encode(w, n->ToStat());
       } else {
         EncodeChildren(w, *n);
@@ -100,12 +103,18 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request,
     }
     case zk::kMultiRead: {
       std::vector<std::pair<int32_t, std::string>> ops;
-      if (!DecodeMultiRead(request, &ops)) return fail(zk::kMarshallingError);
+      if (!DecodeMultiRead(request, &ops)) {
+        // ZooKeeper still answers with an (empty) result list.
+        result.err = zk::kMarshallingError;
+        result.body.clear();
+        zk::Encode(w, zk::MultiHeader{-1, true, -1});
+        return result;
+      }
       for (const auto& [op_type, p] : ops) {
         const Znode* n = tree_.Find(p);
-        int32_t err = n == nullptr                                       ? zk::kNoNode
+        int32_t err = n == nullptr                                 ? zk::kNoNode
                       : !acl::Permits(*n->acl, zk::kPermRead, ids) ? zk::kNoAuth
-                                                                       : zk::kOk;
+                                                                   : zk::kOk;
         if (err != zk::kOk) {
           zk::Encode(w, zk::MultiHeader{zk::kError, false, err});
           w.WriteInt(err);
@@ -113,7 +122,10 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request,
         }
         zk::Encode(w, zk::MultiHeader{op_type, false, zk::kOk});
         if (op_type == zk::kGetData) {
-          w.WriteBuffer(n->data);
+          if (n->data_null)
+            w.WriteNullBuffer();
+          else
+            w.WriteBuffer(n->data);
           zk::Encode(w, n->ToStat());
         } else {
           EncodeChildren(w, *n);

@@ -46,6 +46,30 @@ bool DecodeMulti(const std::string& request, std::vector<WriteOp>* ops) {
     if (h.type == zk::kSetAcl || h.type == zk::kDeleteContainer) return false;
     WriteOp op;
     if (!DecodeWriteOp(h.type, r, &op)) return false;
+    bool create_family = h.type == zk::kCreate || h.type == zk::kCreate2 ||
+                         h.type == zk::kCreateContainer || h.type == zk::kCreateTtl;
+    if (create_family) {
+      // ZooKeeper rebuilds each create of a multi from its flags (Op.create): a container flag
+      // makes it createContainer, a TTL flag createTTL, anything else a plain create — whatever
+      // opcode the client put in the header.
+      int32_t flags = op.create.flags;
+      bool valid_flags = flags >= zk::kPersistent && flags <= zk::kPersistentSequentialWithTtl;
+      bool ttl_flags = flags == zk::kPersistentWithTtl || flags == zk::kPersistentSequentialWithTtl;
+      if (!valid_flags) {
+        // Left as sent: applying it answers BADARGUMENTS for this op alone.
+      } else if (flags == zk::kContainer) {
+        op.type = zk::kCreateContainer;
+        op.create.ttl = -1;
+      } else if (ttl_flags) {
+        // A TTL mode sent in a record without a ttl cannot be turned into a request: ZooKeeper
+        // fails the multi with MARSHALLINGERROR when it reaches the op.
+        op.ttl_without_record = h.type != zk::kCreateTtl;
+        op.type = zk::kCreateTtl;
+      } else {
+        op.type = zk::kCreate;
+        op.create.ttl = -1;
+      }
+    }
     ops->push_back(std::move(op));
   }
 }

@@ -11,11 +11,13 @@ namespace corral {
 
 struct WriteOp {
   int32_t type = 0;
-  zk::CreateRequest create;      // create, create2, createContainer, createTTL
-  zk::DeleteRequest del;         // delete, deleteContainer (version unused)
+  zk::CreateRequest create;  // create, create2, createContainer, createTTL
+  zk::DeleteRequest del;     // delete, deleteContainer (version unused)
   zk::SetDataRequest set_data;
   zk::SetAclRequest set_acl;
   zk::CheckVersionRequest check;
+  // In a multi: a create whose flags ask for a TTL but whose record has none.
+  bool ttl_without_record = false;
 };
 
 // Decodes the body of a single write request of `type`. False for a type that is not a single

@@ -142,7 +142,8 @@ void Decode(Reader& r, ConnectResponse* v) {
   v->timeout_ms = r.ReadInt();
   v->session_id = r.ReadLong();
   v->passwd = r.ReadBuffer();
-  v->read_only = r.remaining() >= 1 ? r.ReadBool() : false;
+  v->has_read_only = r.remaining() >= 1;
+  v->read_only = v->has_read_only ? r.ReadBool() : false;
 }
 
 void Encode(Writer& w, const Id& v) {
@@ -200,7 +201,10 @@ void Encode(Writer& w, const PathWatchRequest& v) {
 void Encode(Writer& w, const PathRequest& v) { w.WriteString(v.path); }
 void Encode(Writer& w, const CreateRequest& v, bool has_ttl) {
   w.WriteString(v.path);
-  if (v.data_null) w.WriteNullBuffer(); else w.WriteBuffer(v.data);
+  if (v.data_null)
+    w.WriteNullBuffer();
+  else
+    w.WriteBuffer(v.data);
   Encode(w, v.acl);
   w.WriteInt(v.flags);
   if (has_ttl) w.WriteLong(v.ttl);
@@ -211,7 +215,10 @@ void Encode(Writer& w, const DeleteRequest& v) {
 }
 void Encode(Writer& w, const SetDataRequest& v) {
   w.WriteString(v.path);
-  if (v.data_null) w.WriteNullBuffer(); else w.WriteBuffer(v.data);
+  if (v.data_null)
+    w.WriteNullBuffer();
+  else
+    w.WriteBuffer(v.data);
   w.WriteInt(v.version);
 }
 void Encode(Writer& w, const SetAclRequest& v) {
@@ -265,7 +272,7 @@ void Encode(Writer& w, const ConnectResponse& v) {
   w.WriteInt(v.timeout_ms);
   w.WriteLong(v.session_id);
   w.WriteBuffer(v.passwd);
-  w.WriteBool(v.read_only);
+  if (v.has_read_only) w.WriteBool(v.read_only);
 }
 
 }  // namespace corral::zk

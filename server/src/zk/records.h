@@ -54,6 +54,7 @@ struct ConnectResponse {
   int64_t session_id = 0;
   std::string passwd;
   bool read_only = false;
+  bool has_read_only = true;  // answered only to clients that sent the flag themselves
 };
 
 struct RequestHeader {
