@@ -1,4 +1,7 @@
 #pragma once
+// Boost 1.74 asio uses std::exchange without including <utility>; it must come first.
+#include <utility>
+
 // ClientConnection: one client socket. Reads length-prefixed frames (bounded by jute.maxbuffer),
 // answers a four-letter word if that is what the first four bytes spell, and hands every other
 // frame to the Node. Writes are queued and written in order; while a client lets more than
@@ -10,7 +13,6 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <utility>  // Boost 1.74 asio uses std::exchange without including it
 
 #include "node/node.h"
 #include "session/transport.h"

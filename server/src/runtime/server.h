@@ -1,10 +1,12 @@
 #pragma once
+// Boost 1.74 asio uses std::exchange without including <utility>; it must come first.
+#include <utility>
+
 // Server: the Asio shell around one Node — the client listener, the ticker that drives session
 // expiry and reaping, and clean shutdown on SIGINT/SIGTERM. Run() blocks on the calling thread,
 // which becomes the core thread: every Node call happens there.
 #include <boost/asio.hpp>
 #include <memory>
-#include <utility>  // Boost 1.74 asio uses std::exchange without including it
 
 #include "config/config.h"
 #include "node/node.h"
