@@ -247,6 +247,23 @@ def test_delete_container_from_client_is_bad_arguments(server):
     assert_healthy(server)
 
 
+@pytest.mark.parametrize("flags", [z.PERSISTENT, z.EPHEMERAL, z.CONTAINER])
+def test_create_ttl_with_non_ttl_mode_and_negative_ttl(server, flags):
+    """createTTL (21) with a non-TTL CreateMode and ttl < 0 passes ZooKeeper's validation and
+    then throws in its commit thread: ZooKeeper 3.8.0 exits (code 2), and 3.9.3 has the same code.
+    A server must reject it instead (BADARGUMENTS, as for any other bad TTL) and stay up."""
+    if server.kind == "zookeeper":
+        pytest.skip("kills Apache ZooKeeper (see docs/compatibility.md)")
+    c = session(server)
+    before = last_zxid(c)
+    r = c.call(z.OP_CREATE_TTL, z.create_request("/ttl-bad", b"", None, flags, -1))
+    assert r.err == z.BADARGUMENTS, "got %s" % z.err_name(r.err)
+    assert r.zxid == before + 1
+    assert c.exists("/ttl-bad") is None
+    c.close()
+    assert_healthy(server)
+
+
 def test_create_session_opcode_after_handshake(server):
     """createSession (-10) is not a client request. ZooKeeper 3.8 runs it anyway: it creates a
     second session with the requested timeout and writes its ConnectResponse (without a frame

@@ -572,6 +572,22 @@ TEST_F(GoldenApply, ReadsFromGoldenFrames) {
   std::vector<std::string> children;
   zk::Decode(lr, &children);
   EXPECT_EQ(children, (std::vector<std::string>{"golden", "zookeeper"}));
+
+  // zkCli's `create /golden/nodata` sends null data; ZooKeeper answers getData with null (-1)
+  // (checked on 3.8.0: `get` prints "null").
+  ASSERT_EQ(ApplyGolden("java_create_null_data", zk::kCreate).err, zk::kOk);
+  r = sm_.Read(zk::kGetData, [] {
+    std::string b;
+    Writer w(&b);
+    zk::Encode(w, zk::PathWatchRequest{"/golden/nodata", false});
+    return b;
+  }(), {}, kSession);
+  ASSERT_EQ(r.err, zk::kOk);
+  Reader nr(r.body);
+  EXPECT_FALSE(nr.ReadNullableBuffer().has_value());
+  zk::Decode(nr, &st);
+  EXPECT_TRUE(nr.AtEnd());
+  EXPECT_EQ(st.data_length, 0);
 }
 
 }  // namespace

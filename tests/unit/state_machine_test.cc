@@ -62,14 +62,14 @@ zk::AclList BobOnly(int32_t perms = zk::kPermAll) {
 // ---------------------------------------------------------------------------------------------
 
 struct CreateArgs {
-  std::string path;
-  std::string data;
+  std::string path{};
+  std::string data{};
   int32_t flags = zk::kPersistent;
   zk::AclList acl = OpenAcl();
   int32_t type = zk::kCreate2;
   int64_t ttl = -1;  // only encoded for createTTL
   int64_t session = kS1;
-  acl::Identities ids;
+  acl::Identities ids{};
   bool data_null = false;
 };
 
@@ -423,7 +423,9 @@ class Harness {
                      acl::Identities ids = {}) {
     ApplyResult r = Apply(zk::kDelete, Enc(zk::DeleteRequest{path, version}), session, std::move(ids));
     EXPECT_TRUE(r.body.empty());
-    if (r.err != zk::kOk) EXPECT_TRUE(r.triggers.empty());
+    if (r.err != zk::kOk) {
+      EXPECT_TRUE(r.triggers.empty());
+    }
     return r;
   }
 
@@ -464,7 +466,9 @@ class Harness {
   ReadResult Read(int32_t type, const std::string& body, acl::Identities ids = {},
                   int64_t session = kS1) const {
     ReadResult r = sm.Read(type, body, ids, session);
-    if (r.err != zk::kOk) EXPECT_TRUE(r.body.empty());
+    if (r.err != zk::kOk && type != zk::kMultiRead) {
+      EXPECT_TRUE(r.body.empty());
+    }
     return r;
   }
 
@@ -565,6 +569,13 @@ TEST(StateMachineBuiltIns, Present) {
   EXPECT_EQ(h.GetChildren("/").children, std::vector<std::string>{"zookeeper"});
   EXPECT_EQ(h.GetChildren("/zookeeper").children, (std::vector<std::string>{"config", "quota"}));
   EXPECT_EQ(*h.sm.tree().Find("/zookeeper/config")->acl, ReadOnlyAcl());
+  // As a fresh ZooKeeper 3.8.0 reports them: the built-ins were added without counting as
+  // child creations (cversion = 2 * 0 - numChildren), and /zookeeper/config has aversion -1.
+  EXPECT_EQ(h.StatOf("/").cversion, -1);
+  EXPECT_EQ(h.StatOf("/zookeeper").cversion, -2);
+  EXPECT_EQ(h.StatOf("/zookeeper/quota").cversion, 0);
+  EXPECT_EQ(h.StatOf("/zookeeper/config").aversion, -1);
+  EXPECT_EQ(h.StatOf("/").pzxid, 0);
   EXPECT_EQ(*h.sm.tree().Find("/")->acl, OpenAcl());
   EXPECT_EQ(h.sm.last_applied_zxid(), 0);
   EXPECT_TRUE(h.sm.sessions().empty());
@@ -702,10 +713,6 @@ TEST(StateMachineCreate, SequentialSuffixIsTheParentsCversion) {
 // -> a-0000000001 while `stat /q` says cversion 2. DataNode keeps a count of creates and copyStat
 // reports cversion = 2 * creates - numChildren (creates + deletes); the sequence uses the count.
 TEST(StateMachineCreate, SequentialSuffixAfterDeletesCountsCreatesOnly) {
-  CORRAL_KNOWN_BUG(
-      "the sequential suffix counts deletes: DataTree::Delete bumps parent cversion and "
-      "ApplyCreate formats %010d of it, so create-delete-create gives -0000000002; ZooKeeper "
-      "gives -0000000001 (its internal cversion counts creates, the Stat shows creates+deletes)");
   Harness h;
   ASSERT_EQ(h.Make("/q"), zk::kOk);
   CreateOut a = h.Create({.path = "/q/a-", .flags = zk::kPersistentSequential});
@@ -827,12 +834,9 @@ TEST(StateMachineCreate, TtlEnabled) {
   EXPECT_EQ(ttl_create("/t", zk::kMaxTtlMs + 1).err, zk::kBadArguments);
   EXPECT_EQ(ttl_create("/t", INT64_MAX).err, zk::kBadArguments);
   EXPECT_FALSE(h.Has("/t"));
-  // A TTL on a mode without one is refused; no TTL (-1) on createTTL is a plain create.
+  // A TTL on a mode without one is refused (EphemeralType.validateTTL).
   EXPECT_EQ(ttl_create("/t", 10, zk::kPersistent).err, zk::kBadArguments);
   EXPECT_EQ(ttl_create("/t", 0, zk::kEphemeral).err, zk::kBadArguments);
-  CreateOut plain = ttl_create("/plain", -1, zk::kPersistent);
-  ASSERT_EQ(plain.err, zk::kOk);
-  EXPECT_EQ(h.sm.tree().Find("/plain")->ephemeral_owner, 0);
   // create/create2 carry no TTL, so a TTL mode through them is a bad TTL (-1).
   EXPECT_EQ(h.Create({.path = "/t", .flags = zk::kPersistentWithTtl, .type = zk::kCreate2}).err,
             zk::kBadArguments);
@@ -844,6 +848,24 @@ TEST(StateMachineCreate, TtlEnabled) {
   EXPECT_EQ(h.sm.tree().Find("/tmax")->ephemeral_owner, zk::kTtlMask | zk::kMaxTtlMs);
   EXPECT_EQ(TtlOf(h.sm.tree().Find("/tmax")->ephemeral_owner), zk::kMaxTtlMs);
   EXPECT_EQ(KindOf(h.sm.tree().Find("/t1")->ephemeral_owner, true), NodeKind::kTtl);
+  ExpectConsistent(h.sm.tree());
+}
+
+TEST(StateMachineCreate, TheOpcodePicksTheKindTheFlagsPickTheName) {
+  // ZooKeeper logs createContainer as a CreateContainerTxn whatever its flags: the flags only
+  // decide the checks and the sequential name.
+  Harness h;
+  CreateOut plain = h.Create({.path = "/c0", .flags = zk::kPersistent, .type = zk::kCreateContainer});
+  ASSERT_EQ(plain.err, zk::kOk);
+  CreateOut seq = h.Create({.path = "/cs-", .flags = zk::kPersistentSequential, .type = zk::kCreateContainer});
+  ASSERT_EQ(seq.err, zk::kOk);
+  EXPECT_EQ(seq.path, "/cs-0000000001");
+  EXPECT_EQ(h.sm.tree().containers(), (std::set<std::string>{"/c0", "/cs-0000000001"}));
+  // An ephemeral flag on createContainer still makes a container, owned by nobody.
+  CreateOut eph = h.Create({.path = "/ce", .flags = zk::kEphemeral, .type = zk::kCreateContainer});
+  ASSERT_EQ(eph.err, zk::kOk);
+  EXPECT_EQ(h.sm.tree().Find("/ce")->ephemeral_owner, zk::kContainerEphemeralOwner);
+  EXPECT_TRUE(h.sm.tree().EphemeralsOf(kS1).empty());
   ExpectConsistent(h.sm.tree());
 }
 
@@ -861,10 +883,6 @@ TEST(StateMachineCreate, ContainerOp) {
 // Checked against ZooKeeper 3.8.0 (`stat` after `create -c` / `create -t`: ephemeralOwner = 0x0)
 // and DataNode.copyStat's getClientEphemeralOwner in 3.9: only NORMAL ephemerals show an owner.
 TEST(StateMachineCreate, ContainerAndTtlNodesShowNoEphemeralOwner) {
-  CORRAL_KNOWN_BUG(
-      "Znode::ToStat (data_tree.cc) reports the internal ephemeralOwner marker "
-      "(0x8000000000000000 for containers, 0xFF<<56|ttl for TTL nodes) to clients; ZooKeeper's "
-      "DataNode.copyStat reports 0 for them (getClientEphemeralOwner)");
   Harness h(true);
   CreateOut c = h.Create({.path = "/box", .flags = zk::kContainer, .type = zk::kCreateContainer});
   ASSERT_EQ(c.err, zk::kOk);
@@ -882,10 +900,6 @@ TEST(StateMachineCreate, ContainerAndTtlNodesShowNoEphemeralOwner) {
 // Checked against ZooKeeper 3.8.0: a node created with null data (zkCli `create /n`) reads back
 // as null (GetDataResponse data length -1; zkCli prints "null", kazoo returns None).
 TEST(StateMachineCreate, NullDataReadsBackAsNull) {
-  CORRAL_KNOWN_BUG(
-      "null data is stored as \"\": ApplyCreate/ApplySetData (apply.cc) drop "
-      "CreateRequest/SetDataRequest.data_null, and read.cc writes getData's data with "
-      "WriteBuffer, so a node created or set with null data answers length 0 instead of -1");
   Harness h;
   CreateOut c = h.Create({.path = "/n", .data_null = true});
   ASSERT_EQ(c.err, zk::kOk);
@@ -1149,16 +1163,18 @@ TEST(StateMachineMulti, AllSucceed) {
   ApplyResult r = h.Multi(body);
   ASSERT_EQ(r.err, zk::kOk);
   auto results = ParseMulti(r.body);
-  // createContainer and createTTL answer as create2 (path + stat), as ZooKeeper's CreateResult.
-  EXPECT_EQ(Types(results), (std::vector<int32_t>{zk::kCreate, zk::kCreate2, zk::kCreate,
+  // Inside a multi ZooKeeper rebuilds each create from its flags (Op.create): a create2 becomes
+  // a create (path only); container and TTL creates answer as create2 (path + stat).
+  EXPECT_EQ(Types(results), (std::vector<int32_t>{zk::kCreate, zk::kCreate, zk::kCreate,
                                                   zk::kSetData, zk::kCheck, zk::kDelete,
                                                   zk::kCreate2, zk::kCreate2}));
   EXPECT_EQ(Errs(results), std::vector<int32_t>(8, zk::kOk));
   EXPECT_EQ(results[0].path, "/m");
   EXPECT_FALSE(results[0].stat.has_value());
   EXPECT_EQ(results[1].path, "/m/c");
-  ASSERT_TRUE(results[1].stat.has_value());
-  EXPECT_EQ(results[1].stat->czxid, zxid);  // every op of a multi shares its zxid
+  EXPECT_FALSE(results[1].stat.has_value());
+  ASSERT_TRUE(results[6].stat.has_value());
+  EXPECT_EQ(results[6].stat->czxid, zxid);  // every op of a multi shares its zxid
   EXPECT_EQ(results[2].path, "/m/s-0000000001");  // /m/c came first in the same multi
   ASSERT_TRUE(results[3].stat.has_value());
   EXPECT_EQ(results[3].stat->version, 1);
@@ -1222,6 +1238,38 @@ TEST(StateMachineMulti, FailureRollsBackEverything) {
   // The sequence numbers the rolled-back creates took are given out again.
   ASSERT_EQ(h.Make("/y"), zk::kOk);
   EXPECT_EQ(h.Create({.path = "/y/s-", .flags = zk::kPersistentSequential}).path, "/y/s-0000000000");
+}
+
+TEST(StateMachineMulti, CreatesAreRebuiltFromTheirFlags) {
+  Harness h(/*extended_types=*/true);
+  // Whatever opcode the header names, a container flag makes a container and a TTL flag (with
+  // a TTL record) a TTL node; other flags make a plain create.
+  ApplyResult r = h.Multi(MultiBuilder()
+                              .Create("/box", "", zk::kContainer, zk::kCreate)
+                              .Create("/ttl", "", zk::kPersistentWithTtl, zk::kCreateTtl,
+                                      OpenAcl(), 50)
+                              .Create("/plain", "", zk::kPersistent, zk::kCreateTtl, OpenAcl(), -1)
+                              .Create("/eph", "", zk::kEphemeral, zk::kCreate2)
+                              .Build());
+  ASSERT_EQ(r.err, zk::kOk);
+  auto results = ParseMulti(r.body);
+  EXPECT_EQ(Errs(results), std::vector<int32_t>(4, zk::kOk));
+  EXPECT_EQ(Types(results),
+            (std::vector<int32_t>{zk::kCreate2, zk::kCreate2, zk::kCreate, zk::kCreate}));
+  EXPECT_EQ(h.sm.tree().containers(), std::set<std::string>{"/box"});
+  EXPECT_EQ(h.sm.tree().ttl_nodes(), std::set<std::string>{"/ttl"});
+  EXPECT_EQ(h.sm.tree().Find("/plain")->ephemeral_owner, 0);
+  EXPECT_EQ(h.sm.tree().Find("/eph")->ephemeral_owner, kS1);
+
+  // A TTL flag in a record that has no TTL cannot be rebuilt: the whole multi is malformed.
+  std::string before = Dump(h.sm.tree());
+  ApplyResult bad = h.Multi(MultiBuilder()
+                                .Create("/first")
+                                .Create("/t2", "", zk::kPersistentWithTtl, zk::kCreate2)
+                                .Build());
+  EXPECT_EQ(bad.err, zk::kMarshallingError);
+  EXPECT_EQ(Dump(h.sm.tree()), before);
+  EXPECT_TRUE(bad.triggers.empty());
 }
 
 TEST(StateMachineMulti, FirstOpFails) {
@@ -1350,10 +1398,13 @@ TEST(StateMachineMultiRead, Results) {
 
 TEST(StateMachineMultiRead, OnlyReadOps) {
   Harness h;
-  EXPECT_EQ(h.Read(zk::kMultiRead, MultiBuilder().Create("/a").Build()).err, zk::kMarshallingError);
-  EXPECT_EQ(h.Read(zk::kMultiRead, MultiBuilder().GetData("/").Check("/", -1).Build()).err,
-            zk::kMarshallingError);
-  EXPECT_EQ(h.Read(zk::kMultiRead, "\x01").err, zk::kMarshallingError);
+  for (std::string body : {MultiBuilder().Create("/a").Build(),
+                           MultiBuilder().GetData("/").Check("/", -1).Build(), "\x01"s}) {
+    ReadResult r = h.Read(zk::kMultiRead, body);
+    EXPECT_EQ(r.err, zk::kMarshallingError);
+    // ZooKeeper still answers with an (empty) result list.
+    EXPECT_TRUE(ParseMulti(r.body).empty());
+  }
   ReadResult empty = h.Read(zk::kMultiRead, MultiBuilder().Build());
   EXPECT_EQ(empty.err, zk::kOk);
   EXPECT_TRUE(ParseMulti(empty.body).empty());
@@ -1567,6 +1618,39 @@ TEST(StateMachineRead, GetEphemerals) {
   EXPECT_EQ(list("/app/", kS1), (std::set<std::string>{"/app/e1", "/app/e2"}));
   EXPECT_EQ(list("/", kS2), std::set<std::string>{"/other"});
   EXPECT_TRUE(list("/", kUnknownSession).empty());
+}
+
+// FinalRequestProcessor: `prefixPath == null || prefixPath.trim().isEmpty() ||
+// "/".equals(prefixPath.trim())` lists every ephemeral; Java's trim() strips every char <= ' '.
+// Checked against ZooKeeper 3.8.0: each prefix below lists the session's ephemeral.
+TEST(StateMachineRead, GetEphemeralsTrimsThePrefixLikeJava) {
+  CORRAL_KNOWN_BUG(
+      "read.cc kGetEphemerals treats only a prefix of spaces/tabs or exactly \"/\" as 'all'; "
+      "ZooKeeper trims the prefix with String.trim() (all chars <= 0x20) before both tests, so "
+      "\" / \" and \"\\n\" also list every ephemeral (Corral lists none)");
+  Harness h;
+  ASSERT_EQ(h.Make("/e1", "", zk::kEphemeral), zk::kOk);
+  for (std::string prefix : {" / "s, "\n"s, "/\r\n"s, "\x01"s}) {
+    ReadResult r = h.Read(zk::kGetEphemerals, PathBody(prefix));
+    ASSERT_EQ(r.err, zk::kOk);
+    Reader rd(r.body);
+    std::vector<std::string> out;
+    zk::Decode(rd, &out);
+    EXPECT_EQ(out, std::vector<std::string>{"/e1"}) << "prefix [" << prefix << "]";
+  }
+}
+
+TEST(StateMachineRead, EmptyPathReadsTheRoot) {
+  // ZooKeeper's DataTree files the root under "" as well as "/".
+  Harness h;
+  ASSERT_EQ(h.Make("/a"), zk::kOk);
+  EXPECT_EQ(h.Exists("").stat, h.StatOf("/"));
+  EXPECT_EQ(h.GetData("").err, zk::kOk);
+  EXPECT_EQ(h.GetChildren("").children, (std::vector<std::string>{"a", "zookeeper"}));
+  // Writes still refuse it.
+  EXPECT_EQ(h.SetData("", "x").err, zk::kBadArguments);
+  EXPECT_EQ(h.Delete("").err, zk::kBadArguments);
+  EXPECT_EQ(h.Make(""), zk::kBadArguments);
 }
 
 TEST(StateMachineRead, MalformedAndUnknown) {
