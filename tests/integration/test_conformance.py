@@ -117,6 +117,8 @@ KNOWN_DIFFERENCES = {
                               "(opcode 13); a target may answer it with OK.",
     "multi-create2-result": "3.8 answers a create2 inside multi with a create result (path "
                             "only); 3.9 (ZOOKEEPER-4026) with a create2 result (path + Stat).",
+    "checkwatches-per-connection": "3.8 answers checkWatches OK when any connection watches the "
+                                   "path; 3.9 only for the asking connection's own watches.",
 }
 
 
@@ -134,6 +136,11 @@ class Op:
         self.path = None
         self.sub_types = None
         self.sub_paths = None
+        self.watch = False
+        self.subs = None
+        self.wtype = None
+        self.own_watch = None
+        self.watch_paths = None
         self.__dict__.update(kw)
 
 
@@ -513,6 +520,9 @@ class Generator:
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.existing = set()
+        # One-shot watches each one-shot-watch session holds, as far as the reference's answers
+        # and notifications tell: {"data": paths, "child": paths, "unknown": paths}.
+        self.watches = {k: self._no_watches() for k in STANDARD_SLOTS}
         self.versions = {}
         self.aversions = {}
         self.max_zxid = 0
@@ -521,12 +531,65 @@ class Generator:
 
     # -- learning from the reference --
     def learn(self, op, rec):
-        """Updates the model (existing paths, versions, zxids) from the reference's record."""
+        """Updates the model (existing paths, versions, zxids, watches) from the reference's
+        record."""
         for win in rec.values():
             for it in win:
                 if it[0] == "reply":
                     self.max_zxid = max(self.max_zxid, int(it[3].split("=")[1]))
                     self._learn_reply(op, it)
+        for k in STANDARD_SLOTS:
+            self._learn_watches(op, k, rec.get(k, []))
+
+    @staticmethod
+    def _no_watches():
+        return {"data": set(), "child": set(), "unknown": set()}
+
+    def has_watch(self, slot, path, wtype):
+        """True/False: whether `slot`'s own connection holds a one-shot watch of WatcherType
+        wtype on path; None when the model cannot tell."""
+        w = self.watches.get(slot)
+        if w is None or path in w["unknown"]:
+            return None
+        data, child = path in w["data"], path in w["child"]
+        return {z.WATCHER_DATA: data, z.WATCHER_CHILDREN: child}.get(wtype, data or child)
+
+    def _learn_watches(self, op, k, win):
+        """Replays slot k's window: replies register watches, notifications consume them, a new
+        connection has none."""
+        w = self.watches[k]
+        mine = op.slot == k
+        if mine and op.kind == "pipeline":
+            requests = list(op.subs)
+        elif mine and op.kind == "req":
+            requests = [(op.opcode, op.path, op.watch)]
+        else:
+            requests = []
+        for it in win:
+            kind = it[0]
+            if kind in ("new-session", "reconnect", "auto-reconnect", "closed", "timeout"):
+                self.watches[k] = w = self._no_watches()
+            elif kind == "event":
+                etype, path = it[1], it[2]
+                if etype in ("NodeCreated", "NodeDataChanged", "NodeDeleted"):
+                    w["data"].discard(path)
+                if etype in ("NodeChildrenChanged", "NodeDeleted"):
+                    w["child"].discard(path)
+            elif kind == "reply" and requests:
+                opcode, path, watch = requests.pop(0)
+                err = it[4]
+                if watch and (err == "OK(0)" or (opcode == z.OP_EXISTS and
+                                                 err == "NONODE(-101)")):
+                    w["child" if opcode in (z.OP_GET_CHILDREN, z.OP_GET_CHILDREN2)
+                      else "data"].add(path)
+                elif opcode in (z.OP_SET_WATCHES, z.OP_SET_WATCHES2):
+                    # Which paths got registered and which fired at once is ambiguous.
+                    w["unknown"].update(op.watch_paths or ())
+                elif opcode == z.OP_REMOVE_WATCHES and err == "OK(0)":
+                    if op.wtype in (z.WATCHER_DATA, z.WATCHER_ANY):
+                        w["data"].discard(path)
+                    if op.wtype in (z.WATCHER_CHILDREN, z.WATCHER_ANY):
+                        w["child"].discard(path)
 
     def _learn_reply(self, op, it):
         name, err, body = it[1], it[4], it[5]
@@ -749,7 +812,7 @@ class Generator:
         return self.req(slot, opcode, z.path_watch_request(path, watch),
                         "%s %r watch=%s%s" % (z.OP_NAMES[opcode], path, watch,
                                               "" if xid is None else " xid=%d" % xid),
-                        path, xid=xid)
+                        path, xid=xid, watch=watch)
 
     def gen_exists(self, slot, std):
         # exists is never sent under /s: 3.9 checks READ on it (ZOOKEEPER-2590), 3.8 does not.
@@ -863,7 +926,8 @@ class Generator:
         wtype = self.pick([z.WATCHER_CHILDREN, z.WATCHER_DATA, z.WATCHER_ANY])
         opcode = self.pick([z.OP_CHECK_WATCHES, z.OP_REMOVE_WATCHES])
         return self.req(slot, opcode, z.watches_request(path, wtype),
-                        "%s %r type=%d" % (z.OP_NAMES[opcode], path, wtype), path)
+                        "%s %r type=%d" % (z.OP_NAMES[opcode], path, wtype), path,
+                        wtype=wtype, own_watch=self.has_watch(slot, path, wtype))
 
     def gen_setWatches(self, slot, std):
         rz = self.rng.randrange(0, self.max_zxid + 2)
@@ -878,6 +942,7 @@ class Generator:
             desc = "%s relZxid=%d data=%s exist=%s child=%s" % (
                 "setWatches2" if v2 else "setWatches", rz, lists[0], lists[1], lists[2])
             opcode = z.OP_SET_WATCHES2 if v2 else z.OP_SET_WATCHES
+            watch_paths = set(lists[0]) | set(lists[1]) | set(lists[2])
         else:
             paths = sorted({self.pick(sorted(WATCH_MODE)) for _ in range(self.rng.randrange(1, 4))})
             pers = [p for p in paths if WATCH_MODE[p] == z.ADD_WATCH_PERSISTENT]
@@ -885,16 +950,18 @@ class Generator:
             body = z.set_watches2_request(rz, [], [], [], pers, rec)
             desc = "setWatches2 relZxid=%d persistent=%s recursive=%s" % (rz, pers, rec)
             opcode = z.OP_SET_WATCHES2
+            watch_paths = set()
         xid = z.XID_SET_WATCHES if self.chance(0.8) else None
-        return self.req(slot, opcode, body, desc + ("" if xid else " (normal xid)"), xid=xid)
+        return self.req(slot, opcode, body, desc + ("" if xid else " (normal xid)"), xid=xid,
+                        watch_paths=watch_paths)
 
     def gen_pipeline(self, slot, std):
-        reqs = []
-        descs = []
+        reqs, descs, subs = [], [], []
         for _ in range(self.rng.randrange(2, 6)):
             r = self.rng.random()
+            watch = False
             if r < 0.3:
-                opcode, body, desc, _ = self.create_args(self.c_path())
+                opcode, body, desc, path = self.create_args(self.c_path())
             elif r < 0.5:
                 path = self.c_path()
                 data = self.data()
@@ -912,8 +979,9 @@ class Generator:
                               "%s %r watch=%s" % (z.OP_NAMES[opcode], path, watch))
             reqs.append((opcode, body))
             descs.append(desc)
+            subs.append((opcode, path, watch))
         return Op("pipeline", slot, "slot%d pipeline [%s]" % (slot, "; ".join(descs)),
-                  reqs=reqs)
+                  reqs=reqs, subs=subs)
 
     def gen_closeSession(self, slot, std):
         self.zombies += 1
@@ -1028,6 +1096,14 @@ def reconcile(op, ref, tgt, used):
     zxids = _write_zxids(ref)
     for key in set(ref) & set(tgt):
         rw, tw = ref[key], tgt[key]
+        # checkwatches-per-connection: the session provably holds no such watch itself.
+        if key == op.slot and op.opcode == z.OP_CHECK_WATCHES and op.own_watch is False:
+            for i, it in enumerate(rw):
+                if it[0] == "reply" and it[1] == "check_watches" and it[4] == "OK(0)" and \
+                        i < len(tw) and tw[i][:4] == it[:4] and tw[i][4] == "NOWATCHER(-121)" \
+                        and tw[i][5] is None:
+                    tw[i] = it
+                    used.add("checkwatches-per-connection")
         # standalone-check-reply: the target answered a check that ZooKeeper leaves unanswered.
         for i, it in enumerate(rw):
             if it[0] == "noreply" and i < len(tw) and tw[i][0] == "reply" and \
@@ -1240,3 +1316,13 @@ def test_rules_accept_only_the_documented_alternative():
                 ("results", ("create2", "OK(0)", ("path", "/c/x", ("stat", "czxid=8")))))],
            1: [("event", "NodeCreated", "/c/x", "state=3", "zxid=7")]}
     assert reconcile(op, ref, bad, set()) != ref
+
+
+def test_checkwatches_rule_needs_the_session_to_hold_no_watch():
+    ref = {0: [("reply", "check_watches", 4, "zxid=9", "OK(0)", None)]}
+    tgt = {0: [("reply", "check_watches", 4, "zxid=9", "NOWATCHER(-121)", None)]}
+    for own, accepted in ((False, True), (True, False), (None, False)):
+        op = Op("req", 0, "x", opcode=z.OP_CHECK_WATCHES, own_watch=own)
+        used = set()
+        out = reconcile(op, ref, {0: list(tgt[0])}, used)
+        assert (out == ref) == accepted and bool(used) == accepted

@@ -19,7 +19,6 @@ Layouts follow zookeeper.jute (see server/src/zk/records.h): int/long big-endian
 byte, buffer/ustring = int32 length + bytes (-1 = null), vector = int32 count (-1 = null) + items.
 """
 import collections
-import select
 import socket
 import struct
 import time
@@ -410,6 +409,17 @@ def watches_request(path, watcher_type):
 check_watches_request = remove_watches_request = watches_request
 
 
+def reconfig_request(joining=None, leaving=None, new_members=None, cur_config_id=-1):
+    """ReconfigRequest (opcode 16): comma-separated server lines, or None."""
+    return Writer().ustring(joining).ustring(leaving).ustring(new_members).long(
+        cur_config_id).bytes()
+
+
+def sasl_request(token):
+    """GetSASLRequest (opcode 102): one buffer."""
+    return Writer().buffer(token).bytes()
+
+
 def empty_request():
     """Body of ping, whoAmI, closeSession: nothing after the header."""
     return b""
@@ -431,6 +441,9 @@ def multi_request(ops):
         w.int(opcode).bool(False).int(-1).raw(body)
     w.int(-1).bool(True).int(-1)
     return w.bytes()
+
+
+multi_read_request = multi_request  # multiRead (22) uses the same record with read ops
 
 
 # --- Response decoders ----------------------------------------------------------------------
@@ -780,6 +793,26 @@ class Connection:
 
     def add_watch(self, path, mode):
         return self.request(OP_ADD_WATCH, add_watch_request(path, mode))
+
+    def set_watches(self, relative_zxid, data=(), exist=(), child=()):
+        """setWatches with xid -8, as clients send it after a reconnect."""
+        return self.request(OP_SET_WATCHES, set_watches_request(relative_zxid, data, exist,
+                                                                child), xid=XID_SET_WATCHES)
+
+    def set_watches2(self, relative_zxid, data=(), exist=(), child=(), persistent=(),
+                     recursive=()):
+        return self.request(OP_SET_WATCHES2, set_watches2_request(
+            relative_zxid, data, exist, child, persistent, recursive), xid=XID_SET_WATCHES)
+
+    def check_watches(self, path, watcher_type=WATCHER_ANY):
+        return self.request(OP_CHECK_WATCHES, watches_request(path, watcher_type))
+
+    def remove_watches(self, path, watcher_type=WATCHER_ANY):
+        return self.request(OP_REMOVE_WATCHES, watches_request(path, watcher_type))
+
+    def check(self, path, version):
+        """Standalone check (opcode 13). Note: ZooKeeper never answers a successful one."""
+        return self.request(OP_CHECK, check_request(path, version))
 
     def get_ephemerals(self, prefix="/"):
         return self.request(OP_GET_EPHEMERALS, get_ephemerals_request(prefix))
