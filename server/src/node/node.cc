@@ -121,6 +121,16 @@ std::string Node::ReplyFrame(int32_t xid, int32_t err, const std::string& body) 
   return out;
 }
 
+std::string Node::NotificationFrame(int32_t type, const std::string& path, int64_t zxid) {
+  std::string out;
+  jute::Writer w(&out);
+  size_t start = w.BeginFrame();
+  zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, zxid, zk::kOk});
+  zk::Encode(w, zk::WatcherEvent{type, zk::kStateSyncConnected, path});
+  w.EndFrame(start);
+  return out;
+}
+
 std::string Node::AuthReplyFrame(int32_t err) const {
   // Auth replies carry zxid 0 in ZooKeeper: they are answered outside the request pipeline.
   std::string out;
@@ -392,13 +402,7 @@ void Node::DeliverTriggers(const std::vector<WatchTrigger>& triggers, int64_t zx
       if (d.needs_acl_check && t.acl && !acl::Permits(*t.acl, zk::kPermRead, s->identities)) {
         continue;
       }
-      std::string out;
-      jute::Writer w(&out);
-      size_t start = w.BeginFrame();
-      zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, zxid, zk::kOk});
-      zk::Encode(w, zk::WatcherEvent{d.type, zk::kStateSyncConnected, t.path});
-      w.EndFrame(start);
-      SendFrame(s, std::move(out));
+      SendFrame(s, NotificationFrame(d.type, t.path, zxid));
     }
   }
 }
@@ -473,14 +477,8 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       // Re-registration after a reconnect: anything that changed since relativeZxid fires now,
       // the rest is registered (ZooKeeper's DataTree.setWatches).
       auto send_event = [&](int32_t type, const std::string& p) {
-        std::string out;
-        jute::Writer w(&out);
-        size_t start = w.BeginFrame();
         // Not caused by one transaction: no zxid, as ZooKeeper's setWatches events carry none.
-        zk::Encode(w, zk::ReplyHeader{zk::kXidNotification, -1, zk::kOk});
-        zk::Encode(w, zk::WatcherEvent{type, zk::kStateSyncConnected, p});
-        w.EndFrame(start);
-        SendFrame(s, std::move(out));
+        SendFrame(s, NotificationFrame(type, p, -1));
       };
       const DataTree& tree = state_.tree();
       for (const auto& p : sw.data_watches) {

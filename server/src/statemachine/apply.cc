@@ -62,8 +62,8 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   // of node: createContainer always makes a container and createTTL a TTL node, while
   // create/create2 make an ephemeral or a persistent node (ZooKeeper's Create*Txn records).
   int32_t flags = req.flags;
-  if (flags < zk::kPersistent || flags > zk::kPersistentSequentialWithTtl) return zk::kBadArguments;
-  bool ttl_mode = flags == zk::kPersistentWithTtl || flags == zk::kPersistentSequentialWithTtl;
+  if (!zk::IsValidCreateMode(flags)) return zk::kBadArguments;
+  bool ttl_mode = zk::IsTtlMode(flags);
   bool sequential = flags == zk::kPersistentSequential || flags == zk::kEphemeralSequential ||
                     flags == zk::kPersistentSequentialWithTtl;
   bool ephemeral = flags == zk::kEphemeral || flags == zk::kEphemeralSequential;

@@ -214,12 +214,17 @@ const std::set<std::string>& DataTree::EphemeralsOf(int64_t session_id) const {
 }
 
 int64_t DataTree::CountDescendants(const std::string& p) const {
-  const Znode* n = Find(p);
-  if (n == nullptr) return 0;
+  // Iterative: paths may nest thousands deep, and recursion would follow them on the stack.
+  if (Find(p) == nullptr) return 0;
   int64_t count = 0;
-  for (const auto& child : n->children) {
-    std::string child_path = p == "/" ? "/" + child : p + "/" + child;
-    count += 1 + CountDescendants(child_path);
+  std::vector<std::string> stack{p == "" ? "/" : p};
+  while (!stack.empty()) {
+    std::string current = std::move(stack.back());
+    stack.pop_back();
+    for (const auto& child : Find(current)->children) {
+      ++count;
+      stack.push_back(current == "/" ? "/" + child : current + "/" + child);
+    }
   }
   return count;
 }

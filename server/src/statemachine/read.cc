@@ -7,6 +7,16 @@
 namespace corral {
 namespace {
 
+// GetDataResponse: data (null stays null) then Stat; used by getData and multiRead.
+void EncodeData(jute::Writer& w, const Znode& n) {
+  if (n.data_null) {
+    w.WriteNullBuffer();
+  } else {
+    w.WriteBuffer(n.data);
+  }
+  zk::Encode(w, n.ToStat());
+}
+
 void EncodeChildren(jute::Writer& w, const Znode& n) {
   w.WriteInt(static_cast<int32_t>(n.children.size()));
   for (const auto& c : n.children) w.WriteString(c);
@@ -49,11 +59,7 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request, const ac
       if (n == nullptr) return fail(zk::kNoNode);
       if (!acl::Permits(*n->acl, zk::kPermRead, ids)) return fail(zk::kNoAuth);
       if (type == zk::kGetData) {
-        if (n->data_null)
-          w.WriteNullBuffer();
-        else
-          w.WriteBuffer(n->data);
-        zk::Encode(w, n->ToStat());
+        EncodeData(w, *n);
       } else {
         EncodeChildren(w, *n);
         if (type == zk::kGetChildren2) zk::Encode(w, n->ToStat());
@@ -122,11 +128,7 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request, const ac
         }
         zk::Encode(w, zk::MultiHeader{op_type, false, zk::kOk});
         if (op_type == zk::kGetData) {
-          if (n->data_null)
-            w.WriteNullBuffer();
-          else
-            w.WriteBuffer(n->data);
-          zk::Encode(w, n->ToStat());
+          EncodeData(w, *n);
         } else {
           EncodeChildren(w, *n);
         }

@@ -53,8 +53,8 @@ bool DecodeMulti(const std::string& request, std::vector<WriteOp>* ops) {
       // makes it createContainer, a TTL flag createTTL, anything else a plain create — whatever
       // opcode the client put in the header.
       int32_t flags = op.create.flags;
-      bool valid_flags = flags >= zk::kPersistent && flags <= zk::kPersistentSequentialWithTtl;
-      bool ttl_flags = flags == zk::kPersistentWithTtl || flags == zk::kPersistentSequentialWithTtl;
+      bool valid_flags = zk::IsValidCreateMode(flags);
+      bool ttl_flags = zk::IsTtlMode(flags);
       if (!valid_flags) {
         // Left as sent: applying it answers BADARGUMENTS for this op alone.
       } else if (flags == zk::kContainer) {

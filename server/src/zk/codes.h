@@ -93,6 +93,13 @@ enum CreateFlags : int32_t {
   kPersistentSequentialWithTtl = 6,
 };
 
+inline bool IsTtlMode(int32_t flags) {
+  return flags == kPersistentWithTtl || flags == kPersistentSequentialWithTtl;
+}
+inline bool IsValidCreateMode(int32_t flags) {
+  return flags >= kPersistent && flags <= kPersistentSequentialWithTtl;
+}
+
 enum Perm : int32_t {
   kPermRead = 1,
   kPermWrite = 2,
