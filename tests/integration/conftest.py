@@ -39,24 +39,10 @@ def server(server_factory):
     return server_factory()
 
 
-# Known gaps, open in issue 2: these tests pass against Apache ZooKeeper and show where Corral
-# still differs. They are reported as xfail, never hidden; remove an entry when its fix lands.
-KNOWN_GAPS = {
-    "test_conformance[seed1]",
-    "test_truncated_frame_then_close[length-cut-after-handshake]",
-    "test_malformed_request_record[create-acl-count-minus5]",
-    "test_malformed_request_record[getData-path-null]",
-    "test_malformed_request_record[setWatches-count-minus3]",
-    "test_unknown_opcode_gets_unimplemented_then_close[999]",
-    "test_unknown_opcode_gets_unimplemented_then_close[minus50]",
-    "test_unknown_opcode_gets_unimplemented_then_close[notification-0]",
-    "test_unknown_opcode_gets_unimplemented_then_close[int-max]",
-    "test_delete_container_from_client_is_bad_arguments",
-    "test_create_ttl_with_non_ttl_mode_and_negative_ttl[0]",
-    "test_create_ttl_with_non_ttl_mode_and_negative_ttl[1]",
-    "test_create_ttl_with_non_ttl_mode_and_negative_ttl[4]",
-    "test_auth_with_unknown_scheme_fails_then_closes",
-}
+# Known gaps: tests that pass against Apache ZooKeeper and show where Corral still differs. They
+# are reported as xfail, never hidden; add an entry only with an open issue, remove it when the
+# fix lands. Empty: every known gap is closed.
+KNOWN_GAPS = set()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 from kazoo.client import KazooClient
 
+import zkwire
 from conftest import make_server
 from servers import ZKCLI
 
@@ -173,6 +174,8 @@ create /cli_mixed m
 setAcl /cli_mixed digest:%s:cdrwa,world:anyone:r
 """ % hashed)
     assert rc == 0
+    # exists needs READ on an existing node (ZOOKEEPER-2590, ZooKeeper 3.8.4 and 3.9.2+).
+    zk.add_auth("digest", "cli:pw")
     assert out[:5] == ["Created /cli_acl", "'digest,'" + hashed, ": cdrwa", "secret",
                        "cZxid = 0x%x" % zk.exists("/cli_acl").czxid]
     assert "aclVersion = 1" in out
@@ -199,3 +202,48 @@ get /cli_acl
         "'digest,'cli:x", ": cdrwa", "'world,'anyone", ": r",
         "secret",
     ]
+
+
+def test_quota_with_setquota_listquota_and_enforcement(server_factory, tmp_path):
+    """zkCli's setquota writes /zookeeper/quota/<path>/zookeeper_limits and zookeeper_stats; the
+    server keeps the stats current, and with enforceQuota a hard limit refuses the write."""
+    s = server_factory({"zookeeper.enforceQuota": "true"})
+
+    def run(stdin):
+        p = subprocess.run([ZKCLI, "-server", s.connect_string], input=stdin + "quit\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=120, cwd=str(tmp_path))
+        lines = [l.rstrip() for l in p.stdout.splitlines()]
+        return [l for l in lines if l and not l.startswith(NOISE_PREFIXES)]
+
+    out = run("""create /quota_app 12345
+create /quota_app/a xy
+setquota -N 4 /quota_app
+listquota /quota_app
+create /quota_app/b
+create /quota_app/c
+create /quota_app/d
+""")
+    # (zkCli formats the quota line itself, oddly, from the limits node's data.)
+    assert out[-5:] == [
+        "Output quota for /quota_app count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=4",
+        "Output stat for /quota_app count=2,bytes=7",
+        "Created /quota_app/b", "Created /quota_app/c", "Quota has exceeded : /quota_app/d"], out
+
+    # kazoo has no exception for QUOTAEXCEEDED (-125), so the raw wire client checks the rest.
+    c = zkwire.connect(s.connect_string)
+    try:
+        stats_path = "/zookeeper/quota/quota_app/zookeeper_stats"
+        assert c.get_data(stats_path)[0] == b"count=4,bytes=7"
+        c.delete("/quota_app/c")
+        c.set_data("/quota_app/a", b"x" * 50)
+        assert c.get_data(stats_path)[0] == b"count=3,bytes=55"
+        # A byte hard limit, written the way setquota -B writes it.
+        c.set_data("/zookeeper/quota/quota_app/zookeeper_limits",
+                   b"count=-1,bytes=-1,byteHardLimit=100,countHardLimit=4")
+        c.set_data("/quota_app/a", b"x" * 95)  # 5 (/quota_app) + 95 (/quota_app/a) = 100
+        r = c.call(zkwire.OP_SET_DATA, zkwire.set_data_request("/quota_app/a", b"x" * 96))
+        assert r.err == zkwire.QUOTAEXCEEDED
+        assert c.get_data("/quota_app/a")[0] == b"x" * 95
+    finally:
+        c.close()

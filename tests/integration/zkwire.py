@@ -588,6 +588,15 @@ class Connection:
         """Writes a 4-byte big-endian length followed by payload."""
         self.sock.sendall(struct.pack(">i", len(payload)) + payload)
 
+    def send_frame_until_closed(self, payload):
+        """Like send_frame, for a frame the server is expected to refuse: it may close the
+        connection while the payload is still being written. Returns True if it did."""
+        try:
+            self.send_frame(payload)
+            return False
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+
     def _recv_exact(self, n, timeout):
         deadline = None if timeout is None else time.monotonic() + timeout
         while len(self._buf) < n:

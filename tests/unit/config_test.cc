@@ -340,7 +340,6 @@ TEST(ConfigKeys, PrefixIsNotAnAliasForKeysZooKeeperParsesItself) {
 
 TEST(ConfigKeys, ContainerKeysHaveNoPrefixedSpelling) {
   // ZooKeeper reads znode.container.* as JVM flags under exactly that name.
-  GTEST_SKIP() << "open: the prefixed spelling is currently accepted; see the closing note";
   Config c = MustParse(Standalone("zookeeper.znode.container.checkIntervalMs=5\n"));
   EXPECT_EQ(c.container_check_interval_ms, 60000);
   EXPECT_TRUE(HasWarning(c, "did you mean \"znode.container.checkIntervalMs\"")) << AllWarnings(c);

@@ -56,7 +56,11 @@ TEST(JuteWriter, IntsAreBigEndianTwosComplement) {
   w.WriteInt(-1);
   w.WriteInt(INT32_MIN);
   w.WriteInt(0);
-  EXPECT_EQ(Hex(out), "01020304" "ffffffff" "80000000" "00000000");
+  EXPECT_EQ(Hex(out),
+            "01020304"
+            "ffffffff"
+            "80000000"
+            "00000000");
 }
 
 TEST(JuteWriter, LongsAreBigEndianTwosComplement) {
@@ -65,7 +69,10 @@ TEST(JuteWriter, LongsAreBigEndianTwosComplement) {
   w.WriteLong(0x0102030405060708LL);
   w.WriteLong(-2);
   w.WriteLong(INT64_MIN);
-  EXPECT_EQ(Hex(out), "0102030405060708" "fffffffffffffffe" "8000000000000000");
+  EXPECT_EQ(Hex(out),
+            "0102030405060708"
+            "fffffffffffffffe"
+            "8000000000000000");
 }
 
 TEST(JuteWriter, BoolIsOneByte) {
@@ -83,7 +90,11 @@ TEST(JuteWriter, BufferIsLengthPrefixedAndNullIsMinusOne) {
   w.WriteBuffer("");
   w.WriteNullBuffer();
   w.WriteString("\0x"s);  // binary-safe
-  EXPECT_EQ(Hex(out), "000000026162" "00000000" "ffffffff" "000000020078");
+  EXPECT_EQ(Hex(out),
+            "000000026162"
+            "00000000"
+            "ffffffff"
+            "000000020078");
 }
 
 TEST(JuteWriter, FramePatchesTheLength) {
@@ -94,7 +105,11 @@ TEST(JuteWriter, FramePatchesTheLength) {
   w.WriteInt(7);
   w.WriteBuffer("xyz");
   w.EndFrame(start);
-  EXPECT_EQ(Hex(out.substr(4)), "0000000b" "00000007" "00000003" "78797a");
+  EXPECT_EQ(Hex(out.substr(4)),
+            "0000000b"
+            "00000007"
+            "00000003"
+            "78797a");
   EXPECT_EQ(out.substr(0, 4), "junk");
 
   // An empty frame is a zero length.
@@ -113,7 +128,11 @@ TEST(JuteWriter, BackToBackFrames) {
   size_t b = w.BeginFrame();
   w.WriteLong(2);
   w.EndFrame(b);
-  EXPECT_EQ(Hex(out), "00000004" "00000001" "00000008" "0000000000000002");
+  EXPECT_EQ(Hex(out),
+            "00000004"
+            "00000001"
+            "00000008"
+            "0000000000000002");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,8 +140,8 @@ TEST(JuteWriter, BackToBackFrames) {
 // ---------------------------------------------------------------------------------------------
 
 TEST(JuteReader, ReadsBigEndianIntsAndLongs) {
-  std::string in = Bytes({0x01, 0x02, 0x03, 0x04, 0xff, 0xff, 0xff, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0,
-                          0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  std::string in = Bytes({0x01, 0x02, 0x03, 0x04, 0xff, 0xff, 0xff, 0xfe, 0x80, 0,    0,    0,
+                          0,    0,    0,    0,    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
   Reader r(in);
   EXPECT_EQ(r.ReadInt(), 0x01020304);
   EXPECT_EQ(r.ReadInt(), -2);
@@ -271,15 +290,28 @@ TEST(JuteReaderFailure, BufferExactlyFillingTheFrameIsFine) {
   EXPECT_TRUE(r.AtEnd());
 }
 
-TEST(JuteReaderFailure, NegativeCountOtherThanMinusOne) {
+TEST(JuteReader, NegativeCountReadsAsEmptyLikeJava) {
+  // Java's jute loops `for (i = 0; i < len; i++)`: any negative count is an empty vector, and
+  // ZooKeeper then judges the record (an empty ACL list is INVALIDACL, not MARSHALLINGERROR).
   for (int32_t count : {-2, INT32_MIN}) {
     std::string in;
     Writer w(&in);
     w.WriteInt(count);
+    w.WriteInt(7);
     Reader r(in);
     EXPECT_EQ(r.ReadCount(4), 0) << count;
-    EXPECT_FALSE(r.ok()) << count;
+    EXPECT_TRUE(r.ok()) << count;
+    EXPECT_EQ(r.ReadInt(), 7) << count;
   }
+}
+
+TEST(JuteReaderFailure, NullWhereAStringIsRequired) {
+  std::string in;
+  Writer w(&in);
+  w.WriteInt(-1);
+  Reader r(in);
+  EXPECT_EQ(r.ReadNonNullString(), "");
+  EXPECT_FALSE(r.ok());
 }
 
 TEST(JuteReaderFailure, CountThatCannotFit) {
@@ -357,7 +389,8 @@ TEST(JuteReaderFailure, ShortReadDoesNotConsume) {
 // Every truncation of a valid encoding fails to decode (or, for records with an optional tail,
 // decodes without the tail). Used below for each record.
 template <typename T, typename DecodeFn>
-void ExpectEveryTruncationFails(const std::string& full, DecodeFn decode, size_t optional_tail = 0) {
+void ExpectEveryTruncationFails(const std::string& full, DecodeFn decode,
+                                size_t optional_tail = 0) {
   for (size_t n = 0; n + optional_tail < full.size(); ++n) {
     Reader r(std::string_view(full).substr(0, n));
     T v;
@@ -390,16 +423,16 @@ TEST(JuteRecords, StatLayout) {
   std::string out = EncodeOf(SampleStat());
   ASSERT_EQ(out.size(), 68u);  // 6 longs + 5 ints
   EXPECT_EQ(Hex(out),
-            "0000000100000002"   // czxid
-            "0000000100000003"   // mzxid
-            "0000018bcfe56800"   // ctime
-            "0000018bcfe5687b"   // mtime
-            "00000007"           // version
-            "fffffffe"           // cversion
-            "00000003"           // aversion
-            "123456789abcdef0"   // ephemeralOwner
-            "00000400"           // dataLength
-            "00000005"           // numChildren
+            "0000000100000002"    // czxid
+            "0000000100000003"    // mzxid
+            "0000018bcfe56800"    // ctime
+            "0000018bcfe5687b"    // mtime
+            "00000007"            // version
+            "fffffffe"            // cversion
+            "00000003"            // aversion
+            "123456789abcdef0"    // ephemeralOwner
+            "00000400"            // dataLength
+            "00000005"            // numChildren
             "0000000100000004");  // pzxid
   Reader r(out);
   zk::Stat back;
@@ -412,11 +445,23 @@ TEST(JuteRecords, StatLayout) {
 TEST(JuteRecords, HeadersLayout) {
   EXPECT_EQ(Hex(EncodeOf(zk::RequestHeader{-2, zk::kPing})), "fffffffe0000000b");
   EXPECT_EQ(Hex(EncodeOf(zk::ReplyHeader{-1, 0x1122334455667788LL, zk::kNoNode})),
-            "ffffffff" "1122334455667788" "ffffff9b");
-  EXPECT_EQ(Hex(EncodeOf(zk::MultiHeader{-1, true, -1})), "ffffffff" "01" "ffffffff");
-  EXPECT_EQ(Hex(EncodeOf(zk::MultiHeader{zk::kCreate, false, 0})), "00000001" "00" "00000000");
-  EXPECT_EQ(Hex(EncodeOf(zk::WatcherEvent{zk::kEventNodeDataChanged, zk::kStateSyncConnected, "/a"})),
-            "00000003" "00000003" "00000002" "2f61");
+            "ffffffff"
+            "1122334455667788"
+            "ffffff9b");
+  EXPECT_EQ(Hex(EncodeOf(zk::MultiHeader{-1, true, -1})),
+            "ffffffff"
+            "01"
+            "ffffffff");
+  EXPECT_EQ(Hex(EncodeOf(zk::MultiHeader{zk::kCreate, false, 0})),
+            "00000001"
+            "00"
+            "00000000");
+  EXPECT_EQ(
+      Hex(EncodeOf(zk::WatcherEvent{zk::kEventNodeDataChanged, zk::kStateSyncConnected, "/a"})),
+      "00000003"
+      "00000003"
+      "00000002"
+      "2f61");
 }
 
 TEST(JuteRecords, HeadersRoundTrip) {
@@ -472,7 +517,12 @@ TEST(JuteRecords, HeadersRoundTrip) {
 TEST(JuteRecords, IdAclAndAclList) {
   zk::Acl a{zk::kPermRead | zk::kPermAdmin, zk::Id{"digest", "bob:hash="}};
   std::string b = EncodeOf(a);
-  EXPECT_EQ(Hex(b), "00000011" "00000006" "646967657374" "00000009" "626f623a686173683d");
+  EXPECT_EQ(Hex(b),
+            "00000011"
+            "00000006"
+            "646967657374"
+            "00000009"
+            "626f623a686173683d");
   Reader r(b);
   zk::Acl back;
   zk::Decode(r, &back);
@@ -489,7 +539,8 @@ TEST(JuteRecords, IdAclAndAclList) {
   EXPECT_TRUE(lr.AtEnd());
   EXPECT_EQ(lback, list);
   EXPECT_EQ(EncodeOf(lback), lb);
-  ExpectEveryTruncationFails<zk::AclList>(lb, [](Reader& rr, zk::AclList* v) { zk::Decode(rr, v); });
+  ExpectEveryTruncationFails<zk::AclList>(lb,
+                                          [](Reader& rr, zk::AclList* v) { zk::Decode(rr, v); });
 
   // Empty and null lists both decode as empty; the encoder always writes a count.
   std::string empty = EncodeOf(zk::AclList{});
@@ -533,7 +584,11 @@ TEST(JuteRecords, AclListElementShorterThanClaimedFails) {
 TEST(JuteRecords, StringVector) {
   std::vector<std::string> v = {"/a", "", "/b/c"};
   std::string b = EncodeOf(v);
-  EXPECT_EQ(Hex(b), "00000003" "000000022f61" "00000000" "000000042f622f63");
+  EXPECT_EQ(Hex(b),
+            "00000003"
+            "000000022f61"
+            "00000000"
+            "000000042f622f63");
   Reader r(b);
   std::vector<std::string> back = {"stale"};
   zk::Decode(r, &back);
@@ -567,7 +622,10 @@ TEST(JuteRecords, StringVector) {
 TEST(JuteRecords, PathWatchAndPathRequest) {
   zk::PathWatchRequest pw{"/some/path", true};
   std::string b = EncodeOf(pw);
-  EXPECT_EQ(Hex(b), "0000000a" "2f736f6d652f70617468" "01");
+  EXPECT_EQ(Hex(b),
+            "0000000a"
+            "2f736f6d652f70617468"
+            "01");
   Reader r(b);
   zk::PathWatchRequest back;
   zk::Decode(r, &back);
@@ -663,7 +721,9 @@ TEST(JuteRecords, CreateTtlRequestRoundTrip) {
   std::string b;
   Writer w(&b);
   zk::Encode(w, c, /*has_ttl=*/true);
-  EXPECT_EQ(Hex(b.substr(b.size() - 12)), "00000006" "000000ffffffffff");
+  EXPECT_EQ(Hex(b.substr(b.size() - 12)),
+            "00000006"
+            "000000ffffffffff");
   Reader r(b);
   zk::CreateRequest back;
   zk::Decode(r, &back, true);
@@ -689,7 +749,9 @@ TEST(JuteRecords, DeleteSetDataSetAclCheck) {
   {
     zk::DeleteRequest d{"/d", 12};
     std::string b = EncodeOf(d);
-    EXPECT_EQ(Hex(b), "000000022f64" "0000000c");
+    EXPECT_EQ(Hex(b),
+              "000000022f64"
+              "0000000c");
     Reader r(b);
     zk::DeleteRequest back;
     zk::Decode(r, &back);
@@ -702,7 +764,10 @@ TEST(JuteRecords, DeleteSetDataSetAclCheck) {
   {
     zk::SetDataRequest s{"/s", "v", false, -1};
     std::string b = EncodeOf(s);
-    EXPECT_EQ(Hex(b), "000000022f73" "0000000176" "ffffffff");
+    EXPECT_EQ(Hex(b),
+              "000000022f73"
+              "0000000176"
+              "ffffffff");
     Reader r(b);
     zk::SetDataRequest back;
     zk::Decode(r, &back);
@@ -716,7 +781,10 @@ TEST(JuteRecords, DeleteSetDataSetAclCheck) {
 
     zk::SetDataRequest n{"/s", "", true, 4};
     std::string nb = EncodeOf(n);
-    EXPECT_EQ(Hex(nb), "000000022f73" "ffffffff" "00000004");
+    EXPECT_EQ(Hex(nb),
+              "000000022f73"
+              "ffffffff"
+              "00000004");
     Reader nr(nb);
     zk::SetDataRequest nback;
     zk::Decode(nr, &nback);
@@ -741,7 +809,9 @@ TEST(JuteRecords, DeleteSetDataSetAclCheck) {
   {
     zk::CheckVersionRequest c{"/c", INT32_MAX};
     std::string b = EncodeOf(c);
-    EXPECT_EQ(Hex(b), "000000022f63" "7fffffff");
+    EXPECT_EQ(Hex(b),
+              "000000022f63"
+              "7fffffff");
     Reader r(b);
     zk::CheckVersionRequest back;
     zk::Decode(r, &back);
@@ -754,7 +824,10 @@ TEST(JuteRecords, DeleteSetDataSetAclCheck) {
 TEST(JuteRecords, AuthPacket) {
   zk::AuthPacket a{0, "digest", "bob:secret"};
   std::string b = EncodeOf(a);
-  EXPECT_EQ(Hex(b), "00000000" "00000006646967657374" "0000000a626f623a736563726574");
+  EXPECT_EQ(Hex(b),
+            "00000000"
+            "00000006646967657374"
+            "0000000a626f623a736563726574");
   Reader r(b);
   zk::AuthPacket back;
   zk::Decode(r, &back);
@@ -762,7 +835,8 @@ TEST(JuteRecords, AuthPacket) {
   EXPECT_EQ(back.type, 0);
   EXPECT_EQ(back.scheme, "digest");
   EXPECT_EQ(back.auth, "bob:secret");
-  ExpectEveryTruncationFails<zk::AuthPacket>(b, [](Reader& rr, zk::AuthPacket* v) { zk::Decode(rr, v); });
+  ExpectEveryTruncationFails<zk::AuthPacket>(
+      b, [](Reader& rr, zk::AuthPacket* v) { zk::Decode(rr, v); });
 }
 
 TEST(JuteRecords, SetWatchesV1AndV2) {
@@ -811,7 +885,9 @@ TEST(JuteRecords, SetWatchesV1AndV2) {
 TEST(JuteRecords, WatchesAddWatchReconfig) {
   {
     std::string b = EncodeOf(zk::WatchesRequest{"/w", zk::kWatcherAny});
-    EXPECT_EQ(Hex(b), "000000022f77" "00000003");
+    EXPECT_EQ(Hex(b),
+              "000000022f77"
+              "00000003");
     Reader r(b);
     zk::WatchesRequest back;
     zk::Decode(r, &back);
@@ -821,7 +897,9 @@ TEST(JuteRecords, WatchesAddWatchReconfig) {
   }
   {
     std::string b = EncodeOf(zk::AddWatchRequest{"/w", zk::kAddWatchPersistentRecursive});
-    EXPECT_EQ(Hex(b), "000000022f77" "00000001");
+    EXPECT_EQ(Hex(b),
+              "000000022f77"
+              "00000001");
     Reader r(b);
     zk::AddWatchRequest back;
     zk::Decode(r, &back);
@@ -866,7 +944,11 @@ TEST(JuteRecords, ConnectRequestWithReadOnly) {
   zk::ConnectRequest c = SampleConnect();
   std::string b = EncodeOf(c);
   ASSERT_EQ(b.size(), 4u + 8 + 4 + 8 + 4 + 16 + 1);
-  EXPECT_EQ(Hex(b.substr(0, 24)), "00000000" "0000000500000007" "00007530" "0123456789abcdef");
+  EXPECT_EQ(Hex(b.substr(0, 24)),
+            "00000000"
+            "0000000500000007"
+            "00007530"
+            "0123456789abcdef");
   EXPECT_EQ(b.back(), '\x01');
   Reader r(b);
   zk::ConnectRequest back;
@@ -930,7 +1012,11 @@ TEST(JuteRecords, ConnectResponse) {
   c.read_only = false;
   std::string b = EncodeOf(c);
   ASSERT_EQ(b.size(), 4u + 4 + 8 + 4 + 16 + 1);  // readOnly is always written
-  EXPECT_EQ(Hex(b.substr(0, 20)), "00000000" "00000fa0" "fffffffffffffffe" "00000010");
+  EXPECT_EQ(Hex(b.substr(0, 20)),
+            "00000000"
+            "00000fa0"
+            "fffffffffffffffe"
+            "00000010");
   EXPECT_EQ(b.back(), '\0');
   Reader r(b);
   zk::ConnectResponse back;

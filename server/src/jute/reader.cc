@@ -47,14 +47,19 @@ std::string Reader::ReadBuffer() {
   return v ? std::move(*v) : std::string();
 }
 
+std::string Reader::ReadNonNullString() {
+  auto v = ReadNullableBuffer();
+  if (!v) {
+    ok_ = false;
+    return {};
+  }
+  return std::move(*v);
+}
+
 int32_t Reader::ReadCount(size_t min_element_bytes) {
   int32_t count = ReadInt();
   if (!ok_) return 0;
-  if (count == -1) return 0;
-  if (count < -1) {
-    ok_ = false;
-    return 0;
-  }
+  if (count < 0) return 0;
   if (min_element_bytes > 0 &&
       static_cast<uint64_t>(count) * min_element_bytes > data_.size() - pos_) {
     ok_ = false;

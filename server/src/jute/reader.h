@@ -23,8 +23,12 @@ class Reader {
   std::string ReadBuffer();
   std::optional<std::string> ReadNullableBuffer();
   std::string ReadString() { return ReadBuffer(); }
-  // A vector's count; -1 (null) reads as 0. Fails if the count cannot fit in what is left,
-  // assuming each element takes at least min_element_bytes.
+  // A string that must be present: a null fails the read (ZooKeeper answers a request whose
+  // path is null with MARSHALLINGERROR, as for any record that does not decode).
+  std::string ReadNonNullString();
+  // A vector's count; -1 (null) and any other negative count read as 0, as Java's jute does
+  // (its loop over a negative count runs zero times). Fails if the count cannot fit in what is
+  // left, assuming each element takes at least min_element_bytes.
   int32_t ReadCount(size_t min_element_bytes);
 
   bool ok() const { return ok_; }

@@ -37,7 +37,8 @@ Node::Node(Config config, env::Clock* clock, env::Random* random)
     : config_(std::move(config)),
       clock_(clock),
       random_(random),
-      state_(StateMachineOptions{config_.extended_types_enabled, config_.super_digest}),
+      state_(StateMachineOptions{config_.extended_types_enabled, config_.super_digest,
+                                 config_.enforce_quota}),
       committer_(std::make_unique<ImmediateCommitter>([this](const Txn& t) { OnCommitted(t); })) {
   stats_.start_ms = clock_->MonotonicMs();
   // Session ids as ZooKeeper builds them: the member id in the top byte, then the start time, so
@@ -112,10 +113,15 @@ void Node::CloseConnection(ClientSession* s, const std::string& reason) {
 }
 
 std::string Node::ReplyFrame(int32_t xid, int32_t err, const std::string& body) const {
+  return ReplyFrame(xid, err, body, state_.last_applied_zxid());
+}
+
+std::string Node::ReplyFrame(int32_t xid, int32_t err, const std::string& body,
+                             int64_t zxid) const {
   std::string out;
   jute::Writer w(&out);
   size_t start = w.BeginFrame();
-  zk::Encode(w, zk::ReplyHeader{xid, state_.last_applied_zxid(), err});
+  zk::Encode(w, zk::ReplyHeader{xid, zxid, err});
   out += body;
   w.EndFrame(start);
   return out;
@@ -270,6 +276,22 @@ void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::stri
     default:
       break;
   }
+  if (!zk::IsKnownOpcode(h.type)) {
+    // ZooKeeper's UnimplementedRequestProcessor: UNIMPLEMENTED with zxid -1, then the connection
+    // (not the session) is closed. Earlier replies on this connection still go out first.
+    CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
+                      << ": unknown opcode " << h.type << " (session " << Hex(s->session_id) << ")";
+    PendingRequest req;
+    req.xid = h.xid;
+    req.type = h.type;
+    req.done = true;
+    req.received_ms = clock_->MonotonicMs();
+    req.reply = ReplyFrame(h.xid, zk::kUnimplemented, "", /*zxid=*/-1);
+    req.close_reason = "unknown opcode";
+    s->pending.push_back(std::move(req));
+    Drain(s);
+    return;
+  }
   if (zk::IsWriteOp(h.type)) {
     SubmitWrite(s, h, std::move(body));
     return;
@@ -307,7 +329,7 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
   }
   // ZooKeeper answers AUTHFAILED and closes: the client enters its AUTH_FAILED state.
   CORRAL_LOG(kInfo) << "authentication with scheme " << auth.scheme << " failed for "
-                    << s->transport->remote_ip();
+                    << s->transport->remote_ip() << "; closing the connection";
   SendFrame(s, AuthReplyFrame(zk::kAuthFailed));
   CloseConnection(s, "authentication failed");
 }
@@ -424,17 +446,20 @@ void Node::Drain(ClientSession* s) {
       stats_.min_latency_ms = latency_ms;
     }
     s->last_response_ms = clock_->WallMs();
-    bool close_after = front.type == zk::kCloseSession;
+    const char* close_reason =
+        front.type == zk::kCloseSession ? "client closed its session" : front.close_reason;
     if (!front.reply.empty()) SendFrame(s, std::move(front.reply));
     s->pending.pop_front();
-    if (close_after) {
-      CloseConnection(s, "client closed its session");
+    if (close_reason != nullptr) {
+      CloseConnection(s, close_reason);
       return;
     }
   }
 }
 
 std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
+  // A record that does not decode is answered MARSHALLINGERROR and the connection stays, as in
+  // ZooKeeper's FinalRequestProcessor; only broken framing closes a connection.
   switch (req.type) {
     case zk::kPing:
       return ReplyFrame(zk::kXidPing, zk::kOk, "");
@@ -456,10 +481,7 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       jute::Reader r(req.body);
       zk::PathRequest sync;
       zk::Decode(r, &sync);
-      if (!r.ok()) {
-        CloseConnection(s, "malformed sync request");
-        return "";
-      }
+      if (!r.ok()) return ReplyFrame(req.xid, zk::kMarshallingError, "");
       std::string body;
       jute::Writer w(&body);
       w.WriteString(sync.path);
@@ -470,10 +492,7 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       jute::Reader r(req.body);
       zk::SetWatchesRequest sw;
       zk::Decode(r, &sw, req.type == zk::kSetWatches2);
-      if (!r.ok()) {
-        CloseConnection(s, "malformed setWatches request");
-        return "";
-      }
+      if (!r.ok()) return ReplyFrame(req.xid, zk::kMarshallingError, "");
       // Re-registration after a reconnect: anything that changed since relativeZxid fires now,
       // the rest is registered (ZooKeeper's DataTree.setWatches).
       auto send_event = [&](int32_t type, const std::string& p) {
@@ -513,10 +532,7 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       jute::Reader r(req.body);
       zk::AddWatchRequest add;
       zk::Decode(r, &add);
-      if (!r.ok()) {
-        CloseConnection(s, "malformed addWatch request");
-        return "";
-      }
+      if (!r.ok()) return ReplyFrame(req.xid, zk::kMarshallingError, "");
       if (add.mode != zk::kAddWatchPersistent && add.mode != zk::kAddWatchPersistentRecursive) {
         return ReplyFrame(req.xid, zk::kBadArguments, "");
       }
@@ -531,10 +547,7 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       jute::Reader r(req.body);
       zk::WatchesRequest wr;
       zk::Decode(r, &wr);
-      if (!r.ok()) {
-        CloseConnection(s, "malformed watches request");
-        return "";
-      }
+      if (!r.ok()) return ReplyFrame(req.xid, zk::kMarshallingError, "");
       bool found = req.type == zk::kCheckWatches ? watches_.Contains(wr.path, s->id, wr.type)
                                                  : watches_.Remove(wr.path, s->id, wr.type);
       return ReplyFrame(req.xid, found ? zk::kOk : zk::kNoWatcher, "");

@@ -72,6 +72,7 @@ class Node {
   void CloseConnection(ClientSession* s, const std::string& reason);
   void FinishConnect(ClientSession* s, bool valid);
   std::string ReplyFrame(int32_t xid, int32_t err, const std::string& body) const;
+  std::string ReplyFrame(int32_t xid, int32_t err, const std::string& body, int64_t zxid) const;
   std::string AuthReplyFrame(int32_t err) const;
   static std::string NotificationFrame(int32_t type, const std::string& path, int64_t zxid);
   void TouchSession(int64_t session_id);

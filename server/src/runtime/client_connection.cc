@@ -47,23 +47,30 @@ void ClientConnection::ReadHeader() {
   }
   reading_ = true;
   auto self = shared_from_this();
-  asio::async_read(
-      socket_, asio::buffer(header_), [this, self](boost::system::error_code ec, size_t) {
-        reading_ = false;
-        if (ec) {
-          if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-            CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
-                               << " failed: " << ec.message();
-          }
-          Shutdown();
-          return;
-        }
-        uint32_t raw = (static_cast<uint32_t>(static_cast<uint8_t>(header_[0])) << 24) |
-                       (static_cast<uint32_t>(static_cast<uint8_t>(header_[1])) << 16) |
-                       (static_cast<uint32_t>(static_cast<uint8_t>(header_[2])) << 8) |
-                       static_cast<uint32_t>(static_cast<uint8_t>(header_[3]));
-        OnHeader(raw);
-      });
+  asio::async_read(socket_, asio::buffer(header_),
+                   [this, self](boost::system::error_code ec, size_t read_bytes) {
+                     reading_ = false;
+                     if (ec) {
+                       if (read_bytes > 0 && ec != asio::error::operation_aborted) {
+                         // A client that stops inside the length prefix is broken or hostile: say
+                         // so.
+                         CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":"
+                                           << remote_port_ << " ended inside a frame length ("
+                                           << read_bytes << " of 4 bytes); closing it";
+                       } else if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+                         CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
+                                            << " failed: " << ec.message();
+                       }
+                       Shutdown();
+                       return;
+                     }
+                     uint32_t raw =
+                         (static_cast<uint32_t>(static_cast<uint8_t>(header_[0])) << 24) |
+                         (static_cast<uint32_t>(static_cast<uint8_t>(header_[1])) << 16) |
+                         (static_cast<uint32_t>(static_cast<uint8_t>(header_[2])) << 8) |
+                         static_cast<uint32_t>(static_cast<uint8_t>(header_[3]));
+                     OnHeader(raw);
+                   });
 }
 
 void ClientConnection::OnHeader(uint32_t raw) {
@@ -97,7 +104,7 @@ void ClientConnection::ReadBody(uint32_t length) {
         if (ec) {
           if (ec != asio::error::operation_aborted) {
             CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":" << remote_port_
-                              << " ended inside a frame: " << ec.message();
+                              << " ended inside a frame (" << ec.message() << "); closing it";
           }
           Shutdown();
           return;

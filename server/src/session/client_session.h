@@ -21,6 +21,8 @@ struct PendingRequest {
   bool done = false;      // reply ready in `reply`
   std::string reply;      // complete frame
   int64_t received_ms = 0;
+  // Close the connection once this reply is sent (closeSession, an unknown opcode).
+  const char* close_reason = nullptr;
 };
 
 struct ClientSession {

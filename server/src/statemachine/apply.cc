@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "statemachine/path.h"
+#include "statemachine/quota.h"
 #include "statemachine/state_machine.h"
 #include "zk/codes.h"
 
@@ -53,7 +54,12 @@ StateMachine::StateMachine(StateMachineOptions options) : options_(std::move(opt
 }
 
 void StateMachine::SetConfigData(const std::string& text) {
-  tree_.FindMutable(kConfigPath)->data = text;
+  // Through the tree, so the data-size accounting follows; zxid, time and version stay as they
+  // were: this is the member's configuration, not a client write.
+  const Znode* n = tree_.Find(kConfigPath);
+  int32_t version = n->version;
+  tree_.SetData(kConfigPath, text, false, n->mzxid, n->mtime, nullptr);
+  tree_.FindMutable(kConfigPath)->version = version;
 }
 
 int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::CreateRequest& req,
@@ -70,6 +76,9 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   int64_t ttl = type == zk::kCreateTtl ? req.ttl : -1;
   if (ttl_mode && !options_.extended_types_enabled) return zk::kUnimplemented;
   if (ttl_mode ? (ttl <= 0 || ttl > zk::kMaxTtlMs) : ttl >= 0) return zk::kBadArguments;
+  // createTTL with a non-TTL mode and ttl < 0 passes ZooKeeper's checks and then kills its
+  // commit thread (docs/compatibility.md); refusing it like any other bad TTL is the sane answer.
+  if (type == zk::kCreateTtl && !ttl_mode) return zk::kBadArguments;
 
   const std::string& requested = req.path;
   size_t last_slash = requested.rfind('/');
@@ -93,6 +102,10 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   if (KindOf(parent->ephemeral_owner, options_.extended_types_enabled) == NodeKind::kEphemeral) {
     return zk::kNoChildrenForEphemerals;
   }
+  auto data_bytes = static_cast<int64_t>(req.data.size());
+  if (options_.enforce_quota) {
+    if (int32_t err = quota::Check(tree_, p, data_bytes, 1); err != zk::kOk) return err;
+  }
   int64_t owner = 0;
   if (type == zk::kCreateContainer) {
     owner = zk::kContainerEphemeralOwner;
@@ -108,12 +121,16 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   ctx.triggers->push_back(
       {std::string(path::Parent(p)), zk::kEventNodeChildrenChanged, tree_.Find(parent_path)->acl});
   *created_path = p;
-  *stat = created->ToStat();
+  *stat = created->ToStat();  // before the quota upkeep below, as ZooKeeper reports it
+  quota::OnCreated(tree_, p, ctx.undo);
+  quota::Track(tree_, p, data_bytes, 1, ctx.undo);
   return zk::kOk;
 }
 
 int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type,
                                   const zk::DeleteRequest& req) {
+  // deleteContainer is the reaper's own entry (session 0); a client may not send it.
+  if (type == zk::kDeleteContainer && ctx.txn.session_id != 0) return zk::kBadArguments;
   const std::string& p = req.path;
   if (p.rfind('/') == std::string::npos || p.find('\0') != std::string::npos || IsSpecialPath(p)) {
     return zk::kBadArguments;
@@ -142,7 +159,9 @@ int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type,
     if (!node->children.empty()) return zk::kNotEmpty;
   }
   AclRef node_acl = node->acl;
+  auto data_bytes = static_cast<int64_t>(node->data.size());
   tree_.Delete(p, ctx.txn.zxid, ctx.undo);
+  quota::Track(tree_, p, -data_bytes, -1, ctx.undo);
   ctx.triggers->push_back({p, zk::kEventNodeDeleted, node_acl});
   ctx.triggers->push_back(
       {parent_path, zk::kEventNodeChildrenChanged, tree_.Find(parent_path)->acl});
@@ -156,7 +175,13 @@ int32_t StateMachine::ApplySetData(const OpContext& ctx, const zk::SetDataReques
   if (node == nullptr) return zk::kNoNode;
   if (!acl::Permits(*node->acl, zk::kPermWrite, ctx.txn.identities)) return zk::kNoAuth;
   if (!VersionMatches(node->version, req.version)) return zk::kBadVersion;
+  int64_t bytes_delta =
+      static_cast<int64_t>(req.data.size()) - static_cast<int64_t>(node->data.size());
+  if (options_.enforce_quota) {
+    if (int32_t err = quota::Check(tree_, req.path, bytes_delta, 0); err != zk::kOk) return err;
+  }
   tree_.SetData(req.path, req.data, req.data_null, ctx.txn.zxid, ctx.txn.time_ms, ctx.undo);
+  quota::Track(tree_, req.path, bytes_delta, 0, ctx.undo);
   node = tree_.Find(req.path);
   ctx.triggers->push_back({req.path, zk::kEventNodeDataChanged, node->acl});
   *stat = node->ToStat();
@@ -193,8 +218,10 @@ void StateMachine::CloseSession(const OpContext& ctx, int64_t session_id, ApplyR
     const Znode* node = tree_.Find(p);
     if (node == nullptr || !node->children.empty()) continue;  // ephemerals have no children
     AclRef node_acl = node->acl;
+    auto data_bytes = static_cast<int64_t>(node->data.size());
     std::string parent_path = ParentOf(p);
     tree_.Delete(p, ctx.txn.zxid, nullptr);
+    quota::Track(tree_, p, -data_bytes, -1, nullptr);
     result->triggers.push_back({p, zk::kEventNodeDeleted, node_acl});
     result->triggers.push_back(
         {parent_path, zk::kEventNodeChildrenChanged, tree_.Find(parent_path)->acl});

@@ -16,6 +16,10 @@ bool NextCodePoint(std::string_view s, size_t* i, uint32_t* cp) {
     if ((b >> 6) != 2) return false;
     v = (v << 6) | (b & 0x3f);
   }
+  // Only the shortest form is UTF-8: Java decodes an overlong one (e.g. C0 AF for '/') to
+  // U+FFFD, which validatePath refuses. Without this, "/a\xc0\xafb" would hide a '/'.
+  constexpr uint32_t kSmallestOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kSmallestOfLength[len]) return false;
   *i += static_cast<size_t>(len);
   *cp = v;
   return true;

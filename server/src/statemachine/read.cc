@@ -1,7 +1,8 @@
 // StateMachine::Read: the read side, served by the member a client is connected to. Checks
-// follow ZooKeeper's FinalRequestProcessor (NONODE before NOAUTH; exists checks no ACL).
+// follow ZooKeeper's FinalRequestProcessor (NONODE before NOAUTH).
 #include "statemachine/path.h"
 #include "statemachine/state_machine.h"
+#include "statemachine/write_op.h"
 #include "zk/codes.h"
 
 namespace corral {
@@ -40,11 +41,14 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request, const ac
       zk::Decode(r, &req);
       if (!r.ok()) return fail(zk::kMarshallingError);
       if (req.path.find('\0') != std::string::npos) return fail(zk::kBadArguments);
+      const Znode* n = tree_.Find(req.path);
+      // ZOOKEEPER-2590 (3.8.4, 3.9.2+): an existing node needs READ, and a refused exists
+      // leaves no watch. A missing node is NONODE with a watch (it waits for the creation).
+      if (n != nullptr && !acl::Permits(*n->acl, zk::kPermRead, ids)) return fail(zk::kNoAuth);
       if (req.watch) {
         result.watch = WatchKind::kData;
         result.watch_path = req.path;
       }
-      const Znode* n = tree_.Find(req.path);
       if (n == nullptr) return fail(zk::kNoNode);
       zk::Encode(w, n->ToStat());
       return result;
@@ -90,16 +94,25 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request, const ac
       const Znode* n = tree_.Find(req.path);
       if (n == nullptr) return fail(zk::kNoNode);
       if (!acl::Permits(*n->acl, zk::kPermRead, ids)) return fail(zk::kNoAuth);
-      w.WriteInt(static_cast<int32_t>(tree_.CountDescendants(req.path)));
+      int64_t count = tree_.CountDescendants(req.path);
+      // ZooKeeper counts the keys of its node map that start with path + "/". Its map files the
+      // root under both "" and "/", so for "" the "/" key itself is counted too.
+      if (req.path.empty()) count += 1;
+      w.WriteInt(static_cast<int32_t>(count));
       return result;
     }
     case zk::kGetEphemerals: {
-      zk::PathRequest req;
-      zk::Decode(r, &req);
+      // GetEphemeralsRequest: a prefix that may be null (unlike a path).
+      std::string prefix = r.ReadString();
       if (!r.ok()) return fail(zk::kMarshallingError);
-      // ZooKeeper filters by string prefix (not by path segment); blank or "/" means all.
-      std::string prefix = req.path;
-      bool all = prefix.find_first_not_of(" \t") == std::string::npos || prefix == "/";
+      // ZooKeeper filters by string prefix (not by path segment). A prefix that Java's trim()
+      // (which strips every char <= ' ') leaves empty or "/" means all.
+      size_t first = 0;
+      size_t end = prefix.size();
+      while (first < end && static_cast<uint8_t>(prefix[first]) <= ' ') ++first;
+      while (end > first && static_cast<uint8_t>(prefix[end - 1]) <= ' ') --end;
+      std::string_view trimmed(prefix.data() + first, end - first);
+      bool all = trimmed.empty() || trimmed == "/";
       std::vector<std::string> out;
       for (const auto& p : tree_.EphemeralsOf(session_id)) {
         if (all || p.compare(0, prefix.size(), prefix) == 0) out.push_back(p);
@@ -110,10 +123,13 @@ ReadResult StateMachine::Read(int32_t type, const std::string& request, const ac
     case zk::kMultiRead: {
       std::vector<std::pair<int32_t, std::string>> ops;
       if (!DecodeMultiRead(request, &ops)) {
-        // ZooKeeper still answers with an (empty) result list.
-        result.err = zk::kMarshallingError;
-        result.body.clear();
-        zk::Encode(w, zk::MultiHeader{-1, true, -1});
+        // As ZooKeeper 3.8 answers on the wire: a record of write ops only decodes there (as a
+        // transaction) and fails on its first op, so the reply carries the empty result list;
+        // a record that mixes reads and writes, or does not decode, gets no body at all.
+        std::vector<WriteOp> writes;
+        bool only_writes = DecodeMulti(request, &writes) && !writes.empty();
+        result = fail(zk::kMarshallingError);
+        if (only_writes) zk::Encode(w, zk::MultiHeader{-1, true, -1});
         return result;
       }
       for (const auto& [op_type, p] : ops) {

@@ -20,6 +20,9 @@ namespace corral {
 struct StateMachineOptions {
   bool extended_types_enabled = false;  // TTL nodes
   std::string super_digest;             // for addauth digest checks done by the node
+  // Hard quota limits refuse writes (enforceQuota). Apply depends on it, so every member of an
+  // ensemble must use the same value.
+  bool enforce_quota = false;
 };
 
 // An event the watch manager must deliver: `type` happened at `path`. `acl` is the node's ACL

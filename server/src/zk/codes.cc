@@ -163,4 +163,30 @@ bool IsWriteOp(int32_t op) {
   }
 }
 
+bool IsKnownOpcode(int32_t op) {
+  if (IsWriteOp(op)) return true;
+  switch (op) {
+    case kExists:
+    case kGetData:
+    case kGetAcl:
+    case kGetChildren:
+    case kGetChildren2:
+    case kGetAllChildrenNumber:
+    case kGetEphemerals:
+    case kMultiRead:
+    case kSync:
+    case kPing:
+    case kAuth:
+    case kSetWatches:
+    case kSetWatches2:
+    case kCheckWatches:
+    case kRemoveWatches:
+    case kAddWatch:
+    case kWhoAmI:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace corral::zk

@@ -136,5 +136,8 @@ constexpr int64_t kMaxTtlMs = 0x000000FFFFFFFFFFLL;
 const char* ErrName(int32_t err);
 const char* OpName(int32_t op);
 bool IsWriteOp(int32_t op);
+// Opcodes a server accepts after the handshake (Request.isValid): anything else is answered
+// UNIMPLEMENTED and the connection is closed.
+bool IsKnownOpcode(int32_t op);
 
 }  // namespace corral::zk

@@ -63,15 +63,15 @@ void Decode(Reader& r, MultiHeader* v) {
 void Decode(Reader& r, WatcherEvent* v) {
   v->type = r.ReadInt();
   v->state = r.ReadInt();
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
 }
 void Decode(Reader& r, PathWatchRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   v->watch = r.ReadBool();
 }
-void Decode(Reader& r, PathRequest* v) { v->path = r.ReadString(); }
+void Decode(Reader& r, PathRequest* v) { v->path = r.ReadNonNullString(); }
 void Decode(Reader& r, CreateRequest* v, bool has_ttl) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   auto data = r.ReadNullableBuffer();
   v->data_null = !data.has_value();
   v->data = data ? std::move(*data) : std::string();
@@ -80,23 +80,23 @@ void Decode(Reader& r, CreateRequest* v, bool has_ttl) {
   v->ttl = has_ttl ? r.ReadLong() : -1;
 }
 void Decode(Reader& r, DeleteRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   v->version = r.ReadInt();
 }
 void Decode(Reader& r, SetDataRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   auto data = r.ReadNullableBuffer();
   v->data_null = !data.has_value();
   v->data = data ? std::move(*data) : std::string();
   v->version = r.ReadInt();
 }
 void Decode(Reader& r, SetAclRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   Decode(r, &v->acl);
   v->version = r.ReadInt();
 }
 void Decode(Reader& r, CheckVersionRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   v->version = r.ReadInt();
 }
 void Decode(Reader& r, AuthPacket* v) {
@@ -115,11 +115,11 @@ void Decode(Reader& r, SetWatchesRequest* v, bool v2) {
   }
 }
 void Decode(Reader& r, WatchesRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   v->type = r.ReadInt();
 }
 void Decode(Reader& r, AddWatchRequest* v) {
-  v->path = r.ReadString();
+  v->path = r.ReadNonNullString();
   v->mode = r.ReadInt();
 }
 void Decode(Reader& r, ReconfigRequest* v) {
