@@ -79,6 +79,16 @@ class DataTree {
   // Visits every node in path order (deterministic: used by digests and, later, snapshots).
   void ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const;
 
+  // Rebuilding a tree from a snapshot (storage/snapshot.cc; defined in data_tree_restore.cc).
+  // Sizes the node index for `count` nodes, so a restore does not rehash as it grows.
+  void ReserveNodes(size_t count) { nodes_.reserve(count); }
+  // Adds a node with every stored field as given; `node.children` must be empty (children link
+  // themselves as they arrive). Nodes must arrive parents first, as ForEach visits them; "/"
+  // replaces the fields of the root every tree starts with (before any other node arrives).
+  // Returns false, changing nothing, when the node cannot be placed: the path is not absolute
+  // or has an empty last segment, the node exists, or its parent does not.
+  bool RestoreNode(std::string path, Znode node);
+
  private:
   void IndexOwner(const std::string& path, int64_t owner, bool add);
 

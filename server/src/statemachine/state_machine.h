@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "statemachine/acl.h"
@@ -61,6 +62,15 @@ struct SessionInfo {
 class StateMachine {
  public:
   explicit StateMachine(StateMachineOptions options);
+  // Restores a state machine from a snapshot (storage/snapshot.cc): the tree as
+  // DataTree::RestoreNode rebuilt it, the sessions, and the zxid of the last entry the state
+  // includes. The built-in nodes come from the snapshot like every other node.
+  StateMachine(StateMachineOptions options, DataTree tree, std::map<int64_t, SessionInfo> sessions,
+               int64_t last_applied_zxid)
+      : options_(std::move(options)),
+        tree_(std::move(tree)),
+        sessions_(std::move(sessions)),
+        last_applied_zxid_(last_applied_zxid) {}
 
   ApplyResult Apply(const Txn& txn);
 
