@@ -14,6 +14,8 @@ class [[nodiscard]] Status {
   enum class Code { kOk, kInvalidArgument, kNotFound, kCorruption, kIoError, kResourceExhausted };
 
   Status() = default;
+  // For passing an error on with more context: Status(other.code(), "while X: " + ...).
+  Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string msg) {
     return {Code::kInvalidArgument, std::move(msg)};
@@ -31,7 +33,6 @@ class [[nodiscard]] Status {
   std::string ToString() const;
 
  private:
-  Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
   Code code_ = Code::kOk;
   std::string message_;
 };

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   Server server(std::move(config));
+  Status recovered = server.Recover();
+  if (!recovered.ok()) {
+    std::fprintf(stderr, "corral-server: %s\n", recovered.ToString().c_str());
+    return 1;
+  }
   Status listening = server.Listen();
   if (!listening.ok()) {
     std::fprintf(stderr, "corral-server: %s\n", listening.ToString().c_str());

@@ -33,13 +33,24 @@ std::string Frame(const std::string& body) {
 
 }  // namespace
 
+StateMachineOptions StateMachineOptionsOf(const Config& config) {
+  return StateMachineOptions{config.extended_types_enabled, config.super_digest,
+                             config.enforce_quota};
+}
+
 Node::Node(Config config, env::Clock* clock, env::Random* random)
+    : Node(config, clock, random, StateMachine(StateMachineOptionsOf(config))) {}
+
+Node::Node(Config config, env::Clock* clock, env::Random* random, StateMachine state)
     : config_(std::move(config)),
       clock_(clock),
       random_(random),
-      state_(StateMachineOptions{config_.extended_types_enabled, config_.super_digest,
-                                 config_.enforce_quota}),
+      state_(std::move(state)),
       committer_(std::make_unique<ImmediateCommitter>([this](const Txn& t) { OnCommitted(t); })) {
+  next_zxid_ = state_.last_applied_zxid();
+  for (const auto& [id, info] : state_.sessions()) {
+    session_deadline_ms_[id] = clock_->MonotonicMs() + info.timeout_ms;
+  }
   stats_.start_ms = clock_->MonotonicMs();
   // Session ids as ZooKeeper builds them: the member id in the top byte, then the start time, so
   // ids stay unique across restarts and members.
@@ -49,6 +60,50 @@ Node::Node(Config config, env::Clock* clock, env::Random* random)
 }
 
 Node::~Node() = default;
+
+void Node::SetCommitter(std::unique_ptr<Committer> committer) {
+  CORRAL_ASSERT(next_zxid_ == state_.last_applied_zxid(), "committer replaced after a write");
+  committer_ = std::move(committer);
+}
+
+void Node::OnAborted(const std::vector<Txn>& txns, const Status& why) {
+  // None of these will ever commit, and none was applied: the zxids after the last applied
+  // entry are free again. The clients get SYSTEMERROR (ZooKeeper has no code for a full disk);
+  // they may retry, and nothing they were told succeeded is lost.
+  // At most one line a second: while the disk is full every write comes through here.
+  int64_t now_ms = clock_->MonotonicMs();
+  aborted_since_log_ += static_cast<int64_t>(txns.size());
+  if (now_ms - last_abort_log_ms_ >= 1000) {
+    CORRAL_LOG(kError) << aborted_since_log_
+                       << " write(s) failed and were not applied: " << why.ToString();
+    aborted_since_log_ = 0;
+    last_abort_log_ms_ = now_ms;
+  }
+  next_zxid_ = state_.last_applied_zxid();
+  for (const Txn& txn : txns) {
+    if (txn.type == zk::kCloseSession) session_closing_.erase(txn.session_id);  // expiry retries
+    if (txn.type == zk::kCreateSession) {
+      auto it = connecting_.find(txn.session_id);
+      if (it == connecting_.end()) continue;
+      ClientSession* s = it->second;
+      connecting_.erase(it);
+      session_owner_.erase(txn.session_id);
+      CloseConnection(s, "the session could not be logged");
+      continue;
+    }
+    auto owner_it = session_owner_.find(txn.session_id);
+    if (owner_it == session_owner_.end()) continue;
+    ClientSession* owner = owner_it->second;
+    for (auto& p : owner->pending) {
+      if (p.is_write && !p.done && p.xid == txn.xid && p.type == txn.type) {
+        p.done = true;
+        p.reply = ReplyFrame(txn.xid, zk::kSystemError, "");
+        break;
+      }
+    }
+    Drain(owner);
+  }
+}
 
 int64_t Node::outstanding_requests() const {
   int64_t n = 0;

@@ -30,10 +30,24 @@ struct ServerStats {
   int64_t start_ms = 0;
 };
 
+// The state machine options a config asks for (recovery builds its state machine with them).
+StateMachineOptions StateMachineOptionsOf(const Config& config);
+
 class Node {
  public:
+  // A node over a fresh state machine, committing at once (no log): for tests.
   Node(Config config, env::Clock* clock, env::Random* random);
+  // A node over a recovered state: zxids continue after its last entry, and its sessions get a
+  // full timeout from now to reconnect before they expire (as ZooKeeper does after a restart).
+  Node(Config config, env::Clock* clock, env::Random* random, StateMachine state);
   ~Node();
+
+  // Replaces the committer (the default commits at once). The new one must call OnCommitted and
+  // OnAborted on the core thread. Only before the first write.
+  void SetCommitter(std::unique_ptr<Committer> committer);
+  // Committer callbacks (see node/committer.h).
+  void OnCommitted(const Txn& txn);
+  void OnAborted(const std::vector<Txn>& txns, const Status& why);
 
   // Transport events. OnConnect returns null when a connection limit refuses the client (the
   // caller closes it).
@@ -63,7 +77,6 @@ class Node {
   void SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string body);
   void Propose(int64_t session_id, int32_t xid, int32_t type, std::string body,
                std::vector<zk::Id> identities);
-  void OnCommitted(const Txn& txn);
   void DeliverTriggers(const std::vector<WatchTrigger>& triggers, int64_t zxid);
   // Sends every reply at the head of the queue that is ready, running queued local requests
   // once nothing before them is still waiting.
@@ -88,6 +101,8 @@ class Node {
   WatchManager watches_;
   ServerStats stats_;
 
+  int64_t last_abort_log_ms_ = INT64_MIN / 2;
+  int64_t aborted_since_log_ = 0;
   int64_t next_zxid_ = 0;  // last zxid handed out; the epoch is 0 until replication lands
   int64_t next_session_id_ = 0;
   WatcherId next_connection_id_ = 1;

@@ -1,24 +1,90 @@
 #include "runtime/server.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/log.h"
+#include "env/file_system.h"
+#include "storage/recovery.h"
 
 namespace corral {
 
 namespace asio = boost::asio;
 
 Server::Server(Config config)
-    : config_(config),
-      node_(std::move(config), env::SystemClock(), env::SystemRandom()),
+    : config_(std::move(config)),
       acceptor_(io_),
       ticker_(io_),
+      purge_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
   limits_.frame_max_bytes = config_.jute_max_buffer_bytes;
   limits_.pending_pause_requests =
       static_cast<size_t>(std::max(1, config_.global_outstanding_limit));
   // Expiry is checked at least twice per tick; ZooKeeper's own granularity is one tick.
   tick_interval_ms_ = std::clamp(config_.tick_time_ms / 2, 10, 500);
+}
+
+Server::~Server() {
+  node_.reset();  // stops the disk thread (after the batch in flight) before anything else goes
+}
+
+const std::string& Server::log_dir() const {
+  return config_.data_log_dir.empty() ? config_.data_dir : config_.data_log_dir;
+}
+
+storage::TxnLogOptions Server::LogOptions() const {
+  storage::TxnLogOptions options;
+  options.prealloc_bytes = static_cast<uint64_t>(config_.pre_alloc_size_kb) * 1024;
+  // Room for the largest request a client may send, plus the entry's own fields.
+  options.record_bytes_max = std::max<uint64_t>(
+      options.record_bytes_max, static_cast<uint64_t>(config_.jute_max_buffer_bytes) + (1 << 16));
+  return options;
+}
+
+Status Server::Recover() {
+  env::FileSystem* fs = env::PosixFileSystem();
+  storage::RecoveryOptions options;
+  options.state_machine = StateMachineOptionsOf(config_);
+  options.log = LogOptions();
+  auto recovered = storage::Recover(fs, config_.data_dir, log_dir(), options);
+  if (!recovered.ok()) {
+    return Status(recovered.status().code(), "cannot recover from dataDir " + config_.data_dir +
+                                                 " / dataLogDir " + log_dir() + ": " +
+                                                 recovered.status().message());
+  }
+  // (Recover logs what it found and repaired.)
+  bool has_snapshot = !recovered->report.snapshot_path.empty();
+  snapshotter_ = std::make_unique<Snapshotter>(config_.data_dir, config_.snap_count,
+                                               options.log.db_id, env::SystemRandom(), nullptr);
+  node_ = std::make_unique<Node>(config_, env::SystemClock(), env::SystemRandom(),
+                                 std::move(recovered->state));
+  if (!has_snapshot) {
+    // The first start (or a state rebuilt from the log alone): one snapshot now, written in
+    // this process, so the next start has one and every lazy initialization the forked
+    // snapshot writer relies on has happened here first.
+    Status written = snapshotter_->WriteNow(node_->state());
+    if (!written.ok()) {
+      return Status(written.code(), "cannot write the first snapshot in " + config_.data_dir +
+                                        ": " + written.message());
+    }
+  }
+  auto committer = std::make_unique<DiskCommitter>(
+      io_, fs, std::move(recovered->log), options.log,
+      [this](const Txn& txn) {
+        node_->OnCommitted(txn);
+        snapshotter_->Committed(node_->state());
+      },
+      [this](const std::vector<Txn>& txns, const Status& why) { node_->OnAborted(txns, why); },
+      [](const Status& why) {
+        // Fail-stop: exit without running destructors, which could try to write.
+        CORRAL_LOG(kError) << "stopping: " << why.ToString();
+        std::fflush(nullptr);
+        std::_Exit(1);
+      });
+  committer_ = committer.get();
+  node_->SetCommitter(std::move(committer));
+  return Status::Ok();
 }
 
 Status Server::Listen() {
@@ -49,7 +115,7 @@ void Server::Accept() {
       // Out of descriptors and similar: log and keep accepting; the listener must not die.
       CORRAL_LOG(kWarn) << "accept failed: " << ec.message();
     } else {
-      std::make_shared<ClientConnection>(std::move(socket), &node_, limits_)->Start();
+      std::make_shared<ClientConnection>(std::move(socket), node_.get(), limits_)->Start();
     }
     Accept();
   });
@@ -59,7 +125,8 @@ void Server::ScheduleTick() {
   ticker_.expires_after(std::chrono::milliseconds(tick_interval_ms_));
   ticker_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    node_.Tick();
+    node_->Tick();
+    snapshotter_->Poll();
     ScheduleTick();
   });
 }
@@ -72,16 +139,49 @@ void Server::Run() {
   });
   Accept();
   ScheduleTick();
+  SchedulePurge();
   CORRAL_LOG(kInfo) << "serving clients on " << config_.client_port_address << ":" << client_port()
                     << " (standalone)";
   io_.run();
   CORRAL_LOG(kInfo) << "stopped";
 }
 
+void Server::SchedulePurge() {
+  // ZooKeeper's autopurge: off unless autopurge.purgeInterval (hours) is set.
+  if (config_.autopurge_purge_interval_hours <= 0) return;
+  purge_timer_.expires_after(std::chrono::hours(config_.autopurge_purge_interval_hours));
+  purge_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    env::FileSystem* fs = env::PosixFileSystem();
+    std::string snap_dir = config_.data_dir;
+    int retain = config_.autopurge_snap_retain_count;
+    auto result = std::make_shared<storage::PurgeResult>();
+    committer_->RunOnLog(
+        [fs, snap_dir, retain, result](storage::TxnLog* log) {
+          auto purged = storage::Purge(fs, snap_dir, log, retain);
+          if (!purged.ok()) return purged.status();
+          *result = std::move(purged.value());
+          return Status::Ok();
+        },
+        [result](const Status& status) {
+          if (!status.ok()) {
+            CORRAL_LOG(kWarn) << "autopurge failed: " << status.ToString();
+            return;
+          }
+          CORRAL_LOG(kInfo) << "autopurge removed " << result->snapshots.removed.size()
+                            << " snapshot(s) and " << result->removed_segments.size()
+                            << " log segment(s); kept " << result->snapshots.kept.size()
+                            << " valid snapshot(s)";
+        });
+    SchedulePurge();
+  });
+}
+
 void Server::Stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
   ticker_.cancel();
+  purge_timer_.cancel();
   signals_.cancel();
   io_.stop();
 }

@@ -2,22 +2,31 @@
 // Boost 1.74 asio uses std::exchange without including <utility>; it must come first.
 #include <utility>
 
-// Server: the Asio shell around one Node — the client listener, the ticker that drives session
-// expiry and reaping, and clean shutdown on SIGINT/SIGTERM. Run() blocks on the calling thread,
-// which becomes the core thread: every Node call happens there.
+// Server: the Asio shell around one Node — recovery of the data directories at start, the
+// client listener, the disk thread that makes writes durable (DiskCommitter), background
+// snapshots (Snapshotter), autopurge, the ticker that drives session expiry and reaping, and
+// clean shutdown on SIGINT/SIGTERM. Run() blocks on the calling thread, which becomes the core
+// thread: every Node call happens there.
 #include <boost/asio.hpp>
 #include <memory>
 
 #include "config/config.h"
 #include "node/node.h"
 #include "runtime/client_connection.h"
+#include "runtime/disk_committer.h"
+#include "runtime/snapshotter.h"
+#include "storage/txn_log.h"
 
 namespace corral {
 
 class Server {
  public:
   explicit Server(Config config);
-  // Binds the client port; an error names the address and the reason.
+  ~Server();
+  // Recovers the state from dataDir/dataLogDir (newest valid snapshot + the log after it) and
+  // opens the log for appending. An error names the file and what is wrong with it.
+  Status Recover();
+  // Binds the client port; an error names the address and the reason. After Recover.
   Status Listen();
   // Serves until a signal (or Stop) arrives.
   void Run();
@@ -27,12 +36,18 @@ class Server {
  private:
   void Accept();
   void ScheduleTick();
+  void SchedulePurge();
+  storage::TxnLogOptions LogOptions() const;
+  const std::string& log_dir() const;
 
   Config config_;
   boost::asio::io_context io_;
-  Node node_;
+  std::unique_ptr<Snapshotter> snapshotter_;
+  std::unique_ptr<Node> node_;
+  DiskCommitter* committer_ = nullptr;  // owned by node_
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer ticker_;
+  boost::asio::steady_timer purge_timer_;
   boost::asio::signal_set signals_;
   ConnectionLimits limits_;
   int tick_interval_ms_;

@@ -1,0 +1,104 @@
+#include "runtime/snapshotter.h"
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "base/log.h"
+#include "env/file_system.h"
+#include "storage/snapshot.h"
+
+namespace corral {
+
+Snapshotter::Snapshotter(std::string snap_dir, int64_t snap_count, uint64_t db_id,
+                         env::Random* random, std::function<void(int64_t, bool)> done)
+    : snap_dir_(std::move(snap_dir)),
+      snap_count_(std::max<int64_t>(2, snap_count)),
+      db_id_(db_id),
+      random_(random),
+      done_(std::move(done)) {
+  PickNextThreshold();
+}
+
+Snapshotter::~Snapshotter() {
+  if (child_pid_ > 0) {
+    int status = 0;
+    while (waitpid(child_pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void Snapshotter::PickNextThreshold() {
+  int64_t half = snap_count_ / 2;
+  threshold_ = half + static_cast<int64_t>(random_->Next() % static_cast<uint64_t>(half + 1));
+}
+
+void Snapshotter::Committed(const StateMachine& state) {
+  if (++since_last_ < threshold_ || child_pid_ > 0) return;
+  Fork(state);
+}
+
+Status Snapshotter::WriteNow(const StateMachine& state) {
+  storage::SnapshotWriteOptions options;
+  options.db_id = db_id_;
+  auto written = storage::WriteSnapshot(env::PosixFileSystem(), snap_dir_, state, options);
+  if (!written.ok()) return written.status();
+  snapshots_taken_++;
+  return Status::Ok();
+}
+
+void Snapshotter::Fork(const StateMachine& state) {
+  since_last_ = 0;
+  PickNextThreshold();
+  int64_t zxid = state.last_applied_zxid();
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The child: only the snapshot, then _exit (no destructors, no atexit, no stdio flush of
+    // the parent's buffers, no logging: another thread may have held the log's lock at fork).
+    // It dies with the parent, as it would in a machine crash, and gives up the parent's
+    // descriptors at once, so a restarted member can bind the client port while it runs.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    close_range(3, ~0U, 0);
+    storage::SnapshotWriteOptions options;
+    options.db_id = db_id_;
+    auto written = storage::WriteSnapshot(env::PosixFileSystem(), snap_dir_, state, options);
+    _exit(written.ok() ? 0 : 1);
+  }
+  if (pid < 0) {
+    CORRAL_LOG(kWarn) << "cannot fork to snapshot at zxid 0x" << std::hex << zxid << std::dec
+                      << ": " << std::strerror(errno) << "; trying again later";
+    return;
+  }
+  child_pid_ = pid;
+  child_zxid_ = zxid;
+  CORRAL_LOG(kInfo) << "snapshot of zxid 0x" << std::hex << zxid << std::dec << " started (pid "
+                    << pid << ")";
+}
+
+void Snapshotter::Poll() {
+  if (child_pid_ <= 0) return;
+  int status = 0;
+  pid_t done = waitpid(child_pid_, &status, WNOHANG);
+  if (done == 0 || (done < 0 && errno == EINTR)) return;
+  bool ok = done == child_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  child_pid_ = -1;
+  if (ok) {
+    snapshots_taken_++;
+    CORRAL_LOG(kInfo) << "snapshot of zxid 0x" << std::hex << child_zxid_ << std::dec << " written";
+  } else {
+    // The child reports nothing but its status; the temp file it may leave is removed by the
+    // next recovery. The next snapshot is tried after the usual number of entries.
+    CORRAL_LOG(kWarn) << "snapshot of zxid 0x" << std::hex << child_zxid_ << std::dec
+                      << " failed (child status " << status << ")";
+  }
+  if (done_) done_(child_zxid_, ok);
+}
+
+}  // namespace corral
