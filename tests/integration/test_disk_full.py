@@ -122,7 +122,7 @@ def test_full_disk_fails_writes_then_recovers_and_loses_nothing(tmp_path):
         for i in range(20):
             c.create("/w/later%d" % i)
             acked.append("/w/later%d" % i)
-        assert "open again" in server.read_log()[log_offset:]
+        assert "writable again" in server.read_log()[log_offset:]
     finally:
         if server.alive():
             os.killpg(server.proc.pid, signal.SIGKILL)

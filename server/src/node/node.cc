@@ -12,6 +12,9 @@ namespace corral {
 namespace {
 
 constexpr int32_t kPasswordBytes = 16;
+// Bounds on a connection's identities (ip + addauth), which every write carries into the log.
+constexpr size_t kIdentitiesMax = 64;
+constexpr size_t kIdentitiesBytesMax = 64 << 10;
 // A connect placeholder sits in the pending queue so requests pipelined behind the handshake
 // are answered after it.
 constexpr int32_t kConnectPlaceholderXid = 0x7fffffff;
@@ -372,6 +375,24 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
   int32_t err = acl::Authenticate(auth.scheme, auth.auth, config_.super_digest, &added);
   if (err == zk::kOk) {
     if (auth.scheme == "ip") added = {zk::Id{"ip", s->transport->remote_ip()}};
+    // Every write logs the connection's identities, so they are bounded: past the limit the
+    // auth fails like a bad credential (ZooKeeper has no limit; a log entry must have one).
+    size_t count = s->identities.size();
+    size_t bytes = 0;
+    for (const auto& id : s->identities) bytes += id.scheme.size() + id.id.size();
+    for (const auto& id : added) {
+      count++;
+      bytes += id.scheme.size() + id.id.size();
+    }
+    if (count > kIdentitiesMax || bytes > kIdentitiesBytesMax) {
+      CORRAL_LOG(kWarn) << "authentication from " << s->transport->remote_ip()
+                        << " refused: the connection would hold " << count << " identities of "
+                        << bytes << " bytes (limits " << kIdentitiesMax << ", "
+                        << kIdentitiesBytesMax << "); closing the connection";
+      SendFrame(s, AuthReplyFrame(zk::kAuthFailed));
+      CloseConnection(s, "too many identities");
+      return;
+    }
     // A connection holds each identity once (ZooKeeper's ServerCnxn.addAuthInfo); the Java
     // client may send the same credentials again when it (re)connects.
     for (auto& id : added) {

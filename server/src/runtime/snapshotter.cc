@@ -27,6 +27,8 @@ Snapshotter::Snapshotter(std::string snap_dir, int64_t snap_count, uint64_t db_i
 
 Snapshotter::~Snapshotter() {
   if (child_pid_ > 0) {
+    // Shutting down: an unfinished snapshot is abandoned (its temp file goes at the next start).
+    kill(child_pid_, SIGKILL);
     int status = 0;
     while (waitpid(child_pid_, &status, 0) < 0 && errno == EINTR) {
     }
@@ -65,7 +67,12 @@ void Snapshotter::Fork(const StateMachine& state) {
     // descriptors at once, so a restarted member can bind the client port while it runs.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
-    close_range(3, ~0U, 0);
+    // The parent's signal handlers write to a pipe closed below: plain defaults instead.
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    if (close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 65536; ++fd) close(fd);
+    }
     storage::SnapshotWriteOptions options;
     options.db_id = db_id_;
     auto written = storage::WriteSnapshot(env::PosixFileSystem(), snap_dir_, state, options);

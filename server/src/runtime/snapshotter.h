@@ -30,7 +30,7 @@ class Snapshotter {
   // done(zxid, ok) runs on the core thread when a child finishes (autopurge hooks in there).
   Snapshotter(std::string snap_dir, int64_t snap_count, uint64_t db_id, env::Random* random,
               std::function<void(int64_t zxid, bool ok)> done);
-  ~Snapshotter();  // waits for a running child, so no snapshot is left half-written by us
+  ~Snapshotter();  // kills and reaps a running child (its temp file is removed at next start)
 
   // After every committed entry.
   void Committed(const StateMachine& state);

@@ -174,12 +174,13 @@ int32_t StateMachine::ApplySetData(const OpContext& ctx, const zk::SetDataReques
   const Znode* node = tree_.Find(req.path);
   if (node == nullptr) return zk::kNoNode;
   if (!acl::Permits(*node->acl, zk::kPermWrite, ctx.txn.identities)) return zk::kNoAuth;
-  if (!VersionMatches(node->version, req.version)) return zk::kBadVersion;
+  // ZooKeeper's order: ACL, then quota, then version.
   int64_t bytes_delta =
       static_cast<int64_t>(req.data.size()) - static_cast<int64_t>(node->data.size());
   if (options_.enforce_quota) {
     if (int32_t err = quota::Check(tree_, req.path, bytes_delta, 0); err != zk::kOk) return err;
   }
+  if (!VersionMatches(node->version, req.version)) return zk::kBadVersion;
   tree_.SetData(req.path, req.data, req.data_null, ctx.txn.zxid, ctx.txn.time_ms, ctx.undo);
   quota::Track(tree_, req.path, bytes_delta, 0, ctx.undo);
   node = tree_.Find(req.path);
