@@ -46,8 +46,8 @@ TARGET_NAMES = {ZOOKEEPER: "ZooKeeper", CORRAL: "Corral", NULL: "null responder"
 # ZooKeeper's own default heap (zkEnv.sh: ZK_SERVER_HEAP=1000, i.e. -Xmx1000m).
 DEFAULT_ZK_HEAP_MB = 1000
 
-# Workloads whose figures include writes: Corral does not fsync yet, so these are not
-# comparable with ZooKeeper (which fsyncs every write) until the transaction log lands.
+# Workloads whose figures include writes: both servers fsync every write before replying
+# (Corral groups them), so they depend on the disk as much as on the server.
 WRITE_WORKLOADS = {"mixed", "write", "create-delete"}
 
 
@@ -599,8 +599,8 @@ def render(bench):
         w("**%s with %d members: not yet supported** (%s)." % (TARGET_NAMES[kind], a.members,
                                                               reason))
     w("")
-    w("† includes writes: Corral does not fsync yet (no transaction log), ZooKeeper fsyncs "
-      "every write before replying — **not comparable** until Corral's log lands.")
+    w("† includes writes: both servers make every write durable (fdatasync) before replying; "
+      "the disk's own latency is measured below.")
     w("")
     w("| workload (lean generator) | ZooKeeper ops/s | Corral ops/s | Corral/ZK ops/s "
       "| ZooKeeper latency µs | Corral latency µs | Corral/ZK p99 | rig ceiling ops/s (null) |")
