@@ -29,10 +29,15 @@ def can_mount():
     for tool in ("unshare", "mkfs.ext4", "mount"):
         if shutil.which(tool) is None:
             return "needs %s" % tool
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if probe.returncode != 0:
+        return "cannot make a private mount namespace here: " + probe.stderr.strip()
     return None
 
 
-pytestmark = pytest.mark.skipif(can_mount() is not None, reason=str(can_mount()))
+WHY_NOT = can_mount()
+pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))
 
 
 class LoopMountedCorral(CorralServer):

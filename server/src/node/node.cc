@@ -97,12 +97,9 @@ void Node::OnAborted(const std::vector<Txn>& txns, const Status& why) {
     auto owner_it = session_owner_.find(txn.session_id);
     if (owner_it == session_owner_.end()) continue;
     ClientSession* owner = owner_it->second;
-    for (auto& p : owner->pending) {
-      if (p.is_write && !p.done && p.xid == txn.xid && p.type == txn.type) {
-        p.done = true;
-        p.reply = ReplyFrame(txn.xid, zk::kSystemError, "");
-        break;
-      }
+    if (PendingRequest* p = PendingWriteOf(owner, txn)) {
+      p->done = true;
+      p->reply = ReplyFrame(txn.xid, zk::kSystemError, "");
     }
     Drain(owner);
   }
@@ -469,12 +466,9 @@ void Node::OnCommitted(const Txn& txn) {
   auto owner_it = session_owner_.find(txn.session_id);
   ClientSession* owner = owner_it == session_owner_.end() ? nullptr : owner_it->second;
   if (owner != nullptr) {
-    for (auto& p : owner->pending) {
-      if (p.is_write && !p.done && p.xid == txn.xid && p.type == txn.type) {
-        p.done = true;
-        p.reply = ReplyFrame(txn.xid, result.err, result.body);
-        break;
-      }
+    if (PendingRequest* p = PendingWriteOf(owner, txn)) {
+      p->done = true;
+      p->reply = ReplyFrame(txn.xid, result.err, result.body);
     }
     owner->last_zxid = txn.zxid;
     Drain(owner);
@@ -489,6 +483,13 @@ void Node::OnCommitted(const Txn& txn) {
       CloseConnection(s, txn.xid == 0 ? "session expired" : "session closed");
     }
   }
+}
+
+PendingRequest* Node::PendingWriteOf(ClientSession* s, const Txn& txn) {
+  for (auto& p : s->pending) {
+    if (p.is_write && !p.done && p.xid == txn.xid && p.type == txn.type) return &p;
+  }
+  return nullptr;
 }
 
 void Node::DeliverTriggers(const std::vector<WatchTrigger>& triggers, int64_t zxid) {

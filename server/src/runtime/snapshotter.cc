@@ -45,11 +45,14 @@ void Snapshotter::Committed(const StateMachine& state) {
   Fork(state);
 }
 
-Status Snapshotter::WriteNow(const StateMachine& state) {
+Status Snapshotter::Write(const StateMachine& state) const {
   storage::SnapshotWriteOptions options;
   options.db_id = db_id_;
-  auto written = storage::WriteSnapshot(env::PosixFileSystem(), snap_dir_, state, options);
-  if (!written.ok()) return written.status();
+  return storage::WriteSnapshot(env::PosixFileSystem(), snap_dir_, state, options).status();
+}
+
+Status Snapshotter::WriteNow(const StateMachine& state) {
+  CORRAL_RETURN_IF_ERROR(Write(state));
   snapshots_taken_++;
   return Status::Ok();
 }
@@ -73,10 +76,7 @@ void Snapshotter::Fork(const StateMachine& state) {
     if (close_range(3, ~0U, 0) != 0) {
       for (int fd = 3; fd < 65536; ++fd) close(fd);
     }
-    storage::SnapshotWriteOptions options;
-    options.db_id = db_id_;
-    auto written = storage::WriteSnapshot(env::PosixFileSystem(), snap_dir_, state, options);
-    _exit(written.ok() ? 0 : 1);
+    _exit(Write(state).ok() ? 0 : 1);
   }
   if (pid < 0) {
     CORRAL_LOG(kWarn) << "cannot fork to snapshot at zxid 0x" << std::hex << zxid << std::dec

@@ -44,6 +44,7 @@ class Snapshotter {
 
  private:
   void PickNextThreshold();
+  Status Write(const StateMachine& state) const;  // no logging, no locks: the child runs it
   void Fork(const StateMachine& state);
 
   std::string snap_dir_;

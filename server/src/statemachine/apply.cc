@@ -54,12 +54,7 @@ StateMachine::StateMachine(StateMachineOptions options) : options_(std::move(opt
 }
 
 void StateMachine::SetConfigData(const std::string& text) {
-  // Through the tree, so the data-size accounting follows; zxid, time and version stay as they
-  // were: this is the member's configuration, not a client write.
-  const Znode* n = tree_.Find(kConfigPath);
-  int32_t version = n->version;
-  tree_.SetData(kConfigPath, text, false, n->mzxid, n->mtime, nullptr);
-  tree_.FindMutable(kConfigPath)->version = version;
+  tree_.ReplaceData(kConfigPath, text, nullptr);
 }
 
 int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::CreateRequest& req,

@@ -194,6 +194,14 @@ void DataTree::SetData(const std::string& p, std::string data, bool data_null, i
   n->version++;
 }
 
+void DataTree::ReplaceData(const std::string& p, std::string data, UndoLog* undo) {
+  const Znode* n = Find(p);
+  CORRAL_ASSERT(n != nullptr, "ReplaceData of a missing node");
+  int32_t version = n->version;
+  SetData(p, std::move(data), false, n->mzxid, n->mtime, undo);  // undo restores every field
+  FindMutable(p)->version = version;
+}
+
 void DataTree::SetAcl(const std::string& p, AclRef acl, UndoLog* undo) {
   Znode* n = FindMutable(p);
   CORRAL_ASSERT(n != nullptr, "SetAcl of a missing node");
@@ -213,20 +221,28 @@ const std::set<std::string>& DataTree::EphemeralsOf(int64_t session_id) const {
   return it == ephemerals_.end() ? kNoPaths : it->second;
 }
 
-int64_t DataTree::CountDescendants(const std::string& p) const {
+DataTree::SubtreeTotals DataTree::TotalsUnder(const std::string& p) const {
   // Iterative: paths may nest thousands deep, and recursion would follow them on the stack.
-  if (Find(p) == nullptr) return 0;
-  int64_t count = 0;
-  std::vector<std::string> stack{p == "" ? "/" : p};
+  SubtreeTotals totals;
+  std::string root = p.empty() ? "/" : p;
+  if (Find(root) == nullptr) return totals;
+  std::vector<std::string> stack{root};
   while (!stack.empty()) {
     std::string current = std::move(stack.back());
     stack.pop_back();
-    for (const auto& child : Find(current)->children) {
-      ++count;
+    const Znode* n = Find(current);
+    totals.nodes++;
+    totals.data_bytes += static_cast<int64_t>(n->data.size());
+    for (const auto& child : n->children) {
       stack.push_back(current == "/" ? "/" + child : current + "/" + child);
     }
   }
-  return count;
+  return totals;
+}
+
+int64_t DataTree::CountDescendants(const std::string& p) const {
+  int64_t nodes = TotalsUnder(p).nodes;
+  return nodes > 0 ? nodes - 1 : 0;
 }
 
 void DataTree::ForEach(const std::function<void(const std::string&, const Znode&)>& fn) const {

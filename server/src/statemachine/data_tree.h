@@ -68,12 +68,21 @@ class DataTree {
   void SetData(const std::string& path, std::string data, bool data_null, int64_t zxid,
                int64_t time_ms, UndoLog* undo);
   void SetAcl(const std::string& path, AclRef acl, UndoLog* undo);
+  // Replaces the data only: version, mzxid and mtime stay (what the server writes into its own
+  // nodes — /zookeeper/config, quota stats — is not a client change). Size accounting follows.
+  void ReplaceData(const std::string& path, std::string data, UndoLog* undo);
 
   const std::set<std::string>& EphemeralsOf(int64_t session_id) const;
   const std::map<int64_t, std::set<std::string>>& ephemerals() const { return ephemerals_; }
   // Containers and TTL nodes, the candidates the reaper looks at.
   const std::set<std::string>& containers() const { return containers_; }
   const std::set<std::string>& ttl_nodes() const { return ttl_nodes_; }
+  // Nodes and data bytes of the subtree at `path`, itself included (zero when missing).
+  struct SubtreeTotals {
+    int64_t nodes = 0;
+    int64_t data_bytes = 0;
+  };
+  SubtreeTotals TotalsUnder(const std::string& path) const;
   int64_t CountDescendants(const std::string& path) const;
 
   // Visits every node in path order (deterministic: used by digests and, later, snapshots).

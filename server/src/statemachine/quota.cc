@@ -29,32 +29,6 @@ std::optional<StatsTrack> ReadStats(const DataTree& tree, const std::string& nod
   return StatsTrack::Parse(n->data);
 }
 
-// Node count and data bytes of the subtree at `root`, itself included (DataTree.getCounts).
-void CountSubtree(const DataTree& tree, const std::string& root, int64_t* count, int64_t* bytes) {
-  *count = 0;
-  *bytes = 0;
-  if (tree.Find(root) == nullptr) return;
-  std::vector<std::string> stack{root};
-  while (!stack.empty()) {
-    std::string p = std::move(stack.back());
-    stack.pop_back();
-    const Znode* n = tree.Find(p);
-    ++*count;
-    *bytes += static_cast<int64_t>(n->data.size());
-    for (const auto& child : n->children) stack.push_back(p == "/" ? "/" + child : p + "/" + child);
-  }
-}
-
-// Replaces the stats node's data without a new version or mzxid: ZooKeeper writes it in place,
-// so clients never see it as a data change (and no watch fires).
-void WriteStats(DataTree& tree, const std::string& node_path, const StatsTrack& stats,
-                UndoLog* undo) {
-  const Znode* n = tree.Find(node_path);
-  int32_t version = n->version;
-  tree.SetData(node_path, stats.ToString(), false, n->mzxid, n->mtime, undo);
-  tree.FindMutable(node_path)->version = version;
-}
-
 }  // namespace
 
 // Java's Long.parseLong: an optional sign, then decimal digits, within range.
@@ -120,7 +94,8 @@ std::string StatsTrack::ToString() const {
 }
 
 std::optional<std::string> RootOf(const DataTree& tree, std::string_view p) {
-  const Znode* quotas = tree.Find(kQuotaPath);
+  static const std::string kQuotaRoot = kQuotaPath;  // built once: this runs on every write
+  const Znode* quotas = tree.Find(kQuotaRoot);
   if (quotas == nullptr || quotas->children.empty()) return std::nullopt;  // the common case
   std::string_view candidate = p;
   while (!candidate.empty() && candidate != "/") {
@@ -158,7 +133,8 @@ void Track(DataTree& tree, std::string_view p, int64_t bytes_delta, int64_t coun
   if (!stats) return;  // missing or unreadable: ZooKeeper logs and leaves it
   stats->Set(kCount, stats->Get(kCount) + count_delta);
   stats->Set(kBytes, stats->Get(kBytes) + bytes_delta);
-  WriteStats(tree, stats_path, *stats, undo);
+  // In place: clients never see the stats node change version, and no watch fires.
+  tree.ReplaceData(stats_path, stats->ToString(), undo);
 }
 
 void OnCreated(DataTree& tree, const std::string& created, UndoLog* undo) {
@@ -169,13 +145,11 @@ void OnCreated(DataTree& tree, const std::string& created, UndoLog* undo) {
   }
   std::string_view parent = path::Parent(created);
   std::string root(parent.substr(prefix.size()));
-  int64_t count = 0;
-  int64_t bytes = 0;
-  CountSubtree(tree, root, &count, &bytes);
+  DataTree::SubtreeTotals totals = tree.TotalsUnder(root);
   StatsTrack stats;  // what the client wrote is replaced whole (DataTree.updateQuotaForPath)
-  stats.Set(kCount, count);
-  stats.Set(kBytes, bytes);
-  WriteStats(tree, created, stats, undo);
+  stats.Set(kCount, totals.nodes);
+  stats.Set(kBytes, totals.data_bytes);
+  tree.ReplaceData(created, stats.ToString(), undo);
 }
 
 }  // namespace corral::quota
