@@ -1,0 +1,29 @@
+#include "consensus/message.h"
+
+namespace corral::consensus {
+
+const char* MessageTypeName(MessageType type) {
+  switch (type) {
+    case MessageType::kVoteRequest:
+      return "VoteRequest";
+    case MessageType::kVoteReply:
+      return "VoteReply";
+    case MessageType::kAppend:
+      return "Append";
+    case MessageType::kAppendReply:
+      return "AppendReply";
+    case MessageType::kSnapshot:
+      return "Snapshot";
+    case MessageType::kForward:
+      return "Forward";
+    case MessageType::kSyncRequest:
+      return "SyncRequest";
+    case MessageType::kSyncReply:
+      return "SyncReply";
+    case MessageType::kSessionTouch:
+      return "SessionTouch";
+  }
+  return "Unknown";
+}
+
+}  // namespace corral::consensus

@@ -1,0 +1,214 @@
+#pragma once
+// Replica: the consensus core of one member. Leader-based atomic broadcast with ZooKeeper's
+// zxids and Raft's rules (election by majority with epochs, log matching, commit only by a
+// majority of durable copies, a leader commits entries of older epochs only through one of its
+// own). Pure and deterministic: no I/O, no clock, no threads. Inputs are ticks, peer messages
+// and proposals; outputs come out as a Ready that the driver carries out:
+//
+//   while (replica.HasReady()) {
+//     Ready rd = replica.TakeReady();
+//     send(rd.messages_now);                 // may go before anything is durable
+//     if (rd.hard_state) persist it atomically;
+//     if (rd.snapshot) install it (state + snapshot file; the log restarts after it);
+//     if (rd.truncate_after) drop log entries with zxid > *rd.truncate_after;
+//     append rd.entries; fsync;              // group commit: one fsync for the batch
+//     send(rd.messages);                     // only now: they promise what is durable
+//     apply(rd.committed); handle(rd.inbox);
+//     replica.Advance(rd);
+//   }
+//
+// Only one Ready is out at a time; everything that happens before Advance goes into the next
+// one, so a slow fsync batches more entries (group commit) instead of queueing fsyncs.
+//
+// Why Raft's rules rather than Zab's phases: they are the smallest set whose safety proof is
+// well known and whose failure cases (docs/replication.md) the simulator checks; the zxid, the
+// epoch in its top 32 bits and the wire protocol for clients stay ZooKeeper's.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "consensus/message.h"
+#include "env/random.h"
+
+namespace corral::consensus {
+
+enum class Role { kFollower, kCandidate, kLeader, kObserver };
+const char* RoleName(Role role);
+
+// What must survive a restart besides the log: written atomically before any message that
+// depends on it is sent.
+struct HardState {
+  int64_t epoch = 0;      // the highest epoch this member has seen (Raft's currentTerm)
+  MemberId voted_for = 0;  // whom it voted for in `epoch` (0: nobody)
+  bool operator==(const HardState&) const = default;
+};
+
+struct ReplicaOptions {
+  MemberId id = 0;
+  std::vector<MemberId> voters;     // every voting member, this one included unless an observer
+  std::vector<MemberId> observers;  // receive the log, never vote or count toward a majority
+  // A follower that hears nothing from a leader for a random number of ticks in
+  // [election_timeout_ticks, 2 * election_timeout_ticks) starts an election. A leader that has
+  // not heard from a majority for election_timeout_ticks steps down (check quorum).
+  int election_timeout_ticks = 10;
+  int heartbeat_ticks = 1;
+  // One append message carries at most this many entries / bytes of requests.
+  size_t append_entries_max = 512;
+  size_t append_bytes_max = 1 << 20;
+  // Append messages a leader keeps unanswered per follower before it waits.
+  int inflight_appends_max = 64;
+  // Applied entries kept in memory to catch up followers; older ones are dropped, and a
+  // follower that needs them gets a snapshot.
+  size_t cached_bytes_max = 64 << 20;
+  size_t cached_entries_min = 1000;
+};
+
+// The state the core starts from: the persisted HardState, and the log as recovery found it.
+struct RecoveredLog {
+  int64_t applied_zxid = 0;  // the state machine's zxid (its snapshot); committed by definition
+  std::vector<Txn> entries;  // durable entries after applied_zxid, increasing; none applied
+};
+
+struct InstallSnapshot {
+  int64_t zxid = 0;
+  std::string data;
+};
+
+struct Ready {
+  std::vector<Message> messages_now;
+  std::optional<HardState> hard_state;
+  std::optional<InstallSnapshot> snapshot;
+  std::optional<int64_t> truncate_after;
+  std::vector<Txn> entries;
+  std::vector<Message> messages;
+  std::vector<Txn> committed;
+  std::vector<Message> inbox;  // kForward / kSyncRequest / kSyncReply / kSessionTouch for the node
+};
+
+class Replica {
+ public:
+  // `random` picks election timeouts; the simulator passes a seeded one.
+  Replica(ReplicaOptions options, HardState hard_state, RecoveredLog log, env::Random* random);
+
+  // Advances time by one tick.
+  void Tick();
+  // A message from a peer (any type; stale or misaddressed ones are dropped).
+  void Step(const Message& message);
+  // Leader only: assigns the next zxid to `txn` and appends it. FailedPrecondition when this
+  // member is not the leader (or is handing over).
+  StatusOr<int64_t> Propose(Txn txn);
+  // Queues a node-level message (kForward, kSyncRequest, kSessionTouch) to the current leader.
+  // FailedPrecondition when there is none known.
+  Status SendToLeader(Message message);
+  // Queues a node-level reply (kSyncReply) to `to`.
+  void SendTo(MemberId to, Message message);
+
+  bool HasReady() const;
+  Ready TakeReady();
+  // The driver finished `ready`: what it asked to persist is durable, its committed entries
+  // are applied.
+  void Advance(const Ready& ready);
+
+  MemberId id() const { return options_.id; }
+  Role role() const { return role_; }
+  int64_t epoch() const { return hard_.epoch; }
+  MemberId leader() const { return leader_; }  // 0 when unknown
+  int64_t last_zxid() const;
+  int64_t commit_zxid() const { return commit_zxid_; }
+  int64_t applied_zxid() const { return applied_zxid_; }
+  int64_t durable_zxid() const { return durable_zxid_; }
+  const HardState& hard_state() const { return hard_; }
+  // True when this member may serve clients: it is the leader and the first entry of its epoch
+  // is applied, or a follower whose state has caught up with the commit point its leader
+  // announced when this follower first matched its log in this epoch.
+  bool Synced() const;
+  // Per follower, for mntr and tests: the last zxid known to be durable there.
+  std::map<MemberId, int64_t> MatchZxids() const;
+  // Checks the core's invariants; asserts on violation. Called after every step.
+  void CheckInvariants() const;
+
+ private:
+  struct Progress {
+    int64_t match_zxid = 0;  // last entry known durable and matching on the follower
+    int64_t next_prev_zxid = 0;  // prev_zxid of the next append
+    bool probing = true;       // waiting for a reply that tells where the logs match
+    bool snapshot_pending = false;
+    int inflight = 0;
+    int ticks_since_send = 0;
+    bool heard = false;  // heard from it since the last check-quorum
+    int64_t snapshot_ticks = 0;
+  };
+
+  void BecomeFollower(int64_t epoch, MemberId leader);
+  void BecomeCandidate(bool pre_vote);
+  void BecomeLeader();
+  void StartElection(bool pre_vote);
+  void SetEpoch(int64_t epoch);
+  bool IsVoter(MemberId id) const;
+  size_t Quorum() const;
+  void ResetElectionTimer();
+
+  void HandleVoteRequest(const Message& m);
+  void HandleVoteReply(const Message& m);
+  void HandleAppend(const Message& m);
+  void HandleAppendReply(const Message& m);
+  void HandleSnapshot(const Message& m);
+  void HandleNodeMessage(const Message& m);
+
+  void SendAppend(MemberId to, bool heartbeat_only);
+  void BroadcastAppend(bool heartbeat);
+  void MaybeCommit();
+  void Send(Message m, bool after_persist);
+  void CompactCache();
+
+  // The log: entries after base_zxid_, in zxid order. Entries up to base_zxid_ are applied and
+  // gone from memory.
+  bool HasEntry(int64_t zxid) const;
+  // Index into log_ of the first entry with zxid > `zxid`.
+  size_t IndexAfter(int64_t zxid) const;
+  // The last zxid in the log that is <= `zxid` (base_zxid_ if none).
+  int64_t LastAtOrBefore(int64_t zxid) const;
+  void TruncateAfter(int64_t zxid);
+
+  ReplicaOptions options_;
+  env::Random* random_;
+  HardState hard_;
+  bool hard_dirty_ = false;
+  Role role_ = Role::kFollower;
+  MemberId leader_ = 0;
+
+  int64_t base_zxid_ = 0;
+  std::deque<Txn> log_;
+  size_t log_bytes_ = 0;
+  int64_t stable_zxid_ = 0;   // entries <= this were handed to the driver to persist
+  int64_t durable_zxid_ = 0;  // entries <= this are durable here
+  int64_t commit_zxid_ = 0;
+  int64_t applied_zxid_ = 0;
+  int64_t handed_commit_zxid_ = 0;  // committed entries <= this were handed out to apply
+  std::optional<int64_t> pending_truncate_;
+  std::optional<InstallSnapshot> pending_snapshot_;
+  int64_t epoch_start_zxid_ = 0;  // leader: its first entry; follower: the commit to catch up to
+  bool synced_target_known_ = false;
+
+  int election_elapsed_ = 0;
+  int randomized_election_timeout_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int check_quorum_elapsed_ = 0;
+  std::set<MemberId> votes_;
+  bool pre_candidate_ = false;
+  std::map<MemberId, Progress> progress_;
+
+  std::vector<Message> out_now_;
+  std::vector<Message> out_after_persist_;
+  std::vector<Message> inbox_;
+  bool ready_out_ = false;
+  // What the Ready that is out promised, so Advance can account for it.
+  int64_t ready_stable_zxid_ = 0;
+};
+
+}  // namespace corral::consensus
