@@ -326,6 +326,8 @@ ApplyResult StateMachine::Apply(const Txn& txn) {
       sessions_[txn.session_id] = SessionInfo{body.timeout_ms, body.passwd};
       return result;
     }
+    case kTxnEpochStart:
+      return result;
     case zk::kCloseSession:
       if (sessions_.count(txn.session_id) == 0) {
         result.err = zk::kSessionExpired;

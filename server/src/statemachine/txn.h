@@ -10,6 +10,11 @@
 
 namespace corral {
 
+// Entry types that are not client opcodes. A new leader's first entry (zxid epoch<<32 | 0) is an
+// epoch start: it changes nothing, and committing it commits every older entry before it (a
+// leader never counts copies of older epochs' entries; see consensus/replica.h).
+inline constexpr int32_t kTxnEpochStart = -20;
+
 struct Txn {
   int64_t zxid = 0;
   int64_t session_id = 0;
