@@ -62,7 +62,8 @@ class PeerTransport : private PeerInbound::Owner {
   // Once, before the io_context runs or on its thread.
   Status Start();
   // Queues `message` for the peer message.to. A message to a member that is not a peer, or too
-  // large to frame, is dropped with a log line and counted.
+  // large to frame, is dropped with a log line and counted. Encodes on the calling thread; for a
+  // snapshot that is one copy and one CRC pass over its bytes (milliseconds per 100 MiB).
   void Send(consensus::Message message);
   // Closes the listener and every connection and drops everything queued. No callback runs
   // afterwards. Idempotent; the transport cannot be started again.
