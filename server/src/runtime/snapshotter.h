@@ -34,6 +34,10 @@ class Snapshotter {
 
   // After every committed entry.
   void Committed(const StateMachine& state);
+  // Entries recovery replayed after the snapshot it started from: they count toward the next
+  // snapshot, so the log a restart must replay stays bounded by snapCount across restarts
+  // (otherwise a member restarted more often than it takes snapCount writes never snapshots).
+  void CountReplayed(int64_t entries) { since_last_ += entries; }
   // From the ticker: reaps a finished child.
   void Poll();
   // Writes a snapshot now, in this process (start-up, when the state came from the log alone).

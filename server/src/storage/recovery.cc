@@ -79,10 +79,15 @@ StatusOr<Recovered> Recover(env::FileSystem* fs, const std::string& snap_dir,
                                                         : "snapshot " + report.snapshot_path;
 
   LogDamage damage;
+  std::vector<Txn> unapplied;
   Status replay = (*log)->ReadEntries(
       state->last_applied_zxid(),
       [&](const Txn& txn) {
-        state->Apply(txn);
+        if (options.apply_log) {
+          state->Apply(txn);
+        } else {
+          unapplied.push_back(txn);
+        }
         ++report.replayed_entries;
         return Status::Ok();
       },
@@ -97,8 +102,11 @@ StatusOr<Recovered> Recover(env::FileSystem* fs, const std::string& snap_dir,
                        << " of " << damage.path << " after " << replay.message();
     CORRAL_RETURN_IF_ERROR((*log)->DropFrom(damage.path, damage.offset));
     report.dropped_after_corruption = replay.message();
+    while (!unapplied.empty() && unapplied.back().zxid > (*log)->last_zxid()) unapplied.pop_back();
   }
-  if ((*log)->last_zxid() < state->last_applied_zxid()) {
+  const int64_t durable_zxid =
+      unapplied.empty() ? state->last_applied_zxid() : unapplied.back().zxid;
+  if ((*log)->last_zxid() < durable_zxid) {
     // The snapshot is ahead of the log (older entries purged, or the log lost): the log goes on
     // after the snapshot, and its next segment says so.
     CORRAL_RETURN_IF_ERROR((*log)->SkipTo(state->last_applied_zxid()));
@@ -108,19 +116,19 @@ StatusOr<Recovered> Recover(env::FileSystem* fs, const std::string& snap_dir,
   // damaged and the log was purged up to it).
   for (const auto& [path, why] : report.skipped_snapshots) {
     std::optional<int64_t> reached = ParseSnapshotName(env::BaseName(path));
-    if (reached && *reached > state->last_applied_zxid()) {
+    if (reached && *reached > durable_zxid) {
       return Status::Corruption("data missing: " + path + " shows the state reached zxid " +
                                 ZxidString(*reached) + ", but it does not load (" + why + ") and " +
-                                from + " with the log reaches only " +
-                                ZxidString(state->last_applied_zxid()));
+                                from + " with the log reaches only " + ZxidString(durable_zxid));
     }
   }
-  CORRAL_ASSERT((*log)->last_zxid() == state->last_applied_zxid(),
-                "after recovery the log and the state end at the same zxid");
+  CORRAL_ASSERT((*log)->last_zxid() == durable_zxid,
+                "after recovery the log ends where the state (and the unapplied entries) end");
   report.last_zxid = state->last_applied_zxid();
   CORRAL_LOG(kInfo) << "recovered to zxid " << ZxidString(report.last_zxid) << " from " << from
                     << " and " << report.replayed_entries << " log entries";
-  return Recovered{std::move(*state), std::move(log).value(), std::move(report)};
+  return Recovered{std::move(*state), std::move(log).value(), std::move(report),
+                   std::move(unapplied)};
 }
 
 StatusOr<SnapshotPurgeResult> PurgeSnapshots(env::FileSystem* fs, const std::string& snap_dir,

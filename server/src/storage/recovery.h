@@ -38,6 +38,11 @@ struct RecoveryOptions {
   // Entries after the damage are lost even if acknowledged: for an operator who accepts that
   // (a replica that will be brought up to date by its peers), never a default.
   bool skip_to_last_valid_prefix = false;
+  // Standalone, every logged entry was committed when it was written, so recovery applies the
+  // whole log. A replica's log may end in entries that were never committed and that its
+  // leader will cut: with this false, recovery applies only the snapshot and hands the log
+  // after it back unapplied (Recovered::unapplied) for the consensus core to hold.
+  bool apply_log = true;
 };
 
 struct RecoveryReport {
@@ -57,6 +62,7 @@ struct Recovered {
   StateMachine state;
   std::unique_ptr<TxnLog> log;  // open, positioned after the last entry, ready to Append
   RecoveryReport report;
+  std::vector<Txn> unapplied;  // apply_log == false: the durable entries after the state
 };
 
 // Builds the state from the newest snapshot that loads (older ones are tried in turn; a
