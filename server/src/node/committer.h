@@ -19,7 +19,13 @@ class Committer {
   // the time, so the zxids after the last committed entry are free again.
   using OnAbort = std::function<void(const std::vector<Txn>&, const Status&)>;
   virtual ~Committer() = default;
+  // Standalone, the node numbers entries (txn.zxid); a replicating committer replaces the zxid
+  // (and, on the leader, the time) with the leader's.
   virtual void Submit(Txn txn) = 0;
+  // A client's sync: calls done(zxid) on the core thread with the zxid this member must have
+  // applied before it answers. Standalone this member is the leader and every earlier write of
+  // the session is ahead of the sync in its queue: nothing more to wait for.
+  virtual void Sync(std::function<void(int64_t zxid)> done) { done(0); }
 };
 
 // Commits every entry as soon as it is submitted: nothing survives a restart. For unit tests

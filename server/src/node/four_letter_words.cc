@@ -97,6 +97,9 @@ std::string Node::FourLetterWord(const std::string& word) {
   const DataTree& tree = state_.tree();
   if (word == "ruok") return "imok";
   if (word == "isro") return "rw";
+  if ((word == "srvr" || word == "stat") && role_ == NodeRole::kNotServing) {
+    return "This ZooKeeper instance is not currently serving requests\n";
+  }
   if (word == "srvr" || word == "stat") {
     out << "Zookeeper version: " << ServerVersion() << "\n";
     if (word == "stat") {
@@ -110,7 +113,7 @@ std::string Node::FourLetterWord(const std::string& word) {
         << "Connections: " << connections_.size() << "\n"
         << "Outstanding: " << outstanding_requests() << "\n"
         << "Zxid: " << Hex(state_.last_applied_zxid()) << "\n"
-        << "Mode: standalone\n"
+        << "Mode: " << NodeRoleName(role_) << "\n"
         << "Node count: " << tree.node_count() << "\n";
     return out.str();
   }
@@ -210,7 +213,8 @@ std::string Node::FourLetterWord(const std::string& word) {
     size_t ephemerals = 0;
     for (const auto& [id, paths] : tree.ephemerals()) ephemerals += paths.size();
     out << "zk_version\t" << ServerVersion() << "\n"
-        << "zk_server_state\tstandalone\n"
+        << "zk_server_state\t" << (role_ == NodeRole::kNotServing ? "looking" : NodeRoleName(role_))
+        << "\n"
         << "zk_avg_latency\t" << avg_ms << "\n"
         << "zk_max_latency\t" << stats_.max_latency_ms << "\n"
         << "zk_min_latency\t" << (stats_.min_latency_ms < 0 ? 0 : stats_.min_latency_ms) << "\n"

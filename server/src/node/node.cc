@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "base/log.h"
 #include "statemachine/acl.h"
@@ -39,6 +40,20 @@ std::string Frame(const std::string& body) {
 StateMachineOptions StateMachineOptionsOf(const Config& config) {
   return StateMachineOptions{config.extended_types_enabled, config.super_digest,
                              config.enforce_quota};
+}
+
+const char* NodeRoleName(NodeRole role) {
+  switch (role) {
+    case NodeRole::kStandalone:
+      return "standalone";
+    case NodeRole::kLeader:
+      return "leader";
+    case NodeRole::kFollower:
+      return "follower";
+    case NodeRole::kNotServing:
+      return "not serving";
+  }
+  return "unknown";
 }
 
 Node::Node(Config config, env::Clock* clock, env::Random* random)
@@ -203,6 +218,10 @@ std::string Node::AuthReplyFrame(int32_t err) const {
 }
 
 void Node::TouchSession(int64_t session_id) {
+  if (role_ == NodeRole::kFollower) {
+    touched_sessions_.push_back(session_id);
+    return;
+  }
   auto it = session_deadline_ms_.find(session_id);
   if (it == session_deadline_ms_.end()) return;
   auto owner = session_owner_.find(session_id);
@@ -243,6 +262,15 @@ void Node::HandleConnect(ClientSession* s, const std::string& frame) {
     CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
                       << ": malformed ConnectRequest (" << frame.size() << " bytes)";
     CloseConnection(s, "malformed ConnectRequest");
+    return;
+  }
+  if (role_ == NodeRole::kNotServing) {
+    // ZooKeeper's "not running" refusal: four-letter words still work on this connection's
+    // kind, but a session needs a member that follows a leader. The client tries the next
+    // member of its connect string.
+    CORRAL_LOG(kDebug) << "refusing session request from " << s->transport->remote_ip()
+                       << ": not serving (no leader)";
+    CloseConnection(s, "not serving");
     return;
   }
   if (req.last_zxid_seen > state_.last_applied_zxid()) {
@@ -351,6 +379,10 @@ void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::stri
     SubmitWrite(s, h, std::move(body));
     return;
   }
+  if (h.type == zk::kSync && role_ != NodeRole::kStandalone) {
+    HandleSync(s, h, std::move(body));
+    return;
+  }
   PendingRequest req;
   req.xid = h.xid;
   req.type = h.type;
@@ -433,9 +465,55 @@ void Node::Propose(int64_t session_id, int32_t xid, int32_t type, std::string bo
   committer_->Submit(std::move(txn));
 }
 
+void Node::HandleSync(ClientSession* s, const zk::RequestHeader& h, std::string body) {
+  // Waits like a write: later requests of the session queue behind it. The leader says which
+  // zxid it had proposed when it saw the sync; the answer goes out once this member applied it.
+  PendingRequest req;
+  req.xid = h.xid;
+  req.type = h.type;
+  req.body = std::move(body);
+  req.is_write = true;
+  req.received_ms = clock_->MonotonicMs();
+  s->pending.push_back(std::move(req));
+  WatcherId connection = s->id;
+  int32_t xid = h.xid;
+  committer_->Sync([this, connection, xid](int64_t zxid) {
+    sync_waiters_.push_back({zxid, connection, xid});
+    AnswerSyncs();
+  });
+}
+
+void Node::AnswerSyncs() {
+  int64_t applied = state_.last_applied_zxid();
+  auto ready = std::stable_partition(sync_waiters_.begin(), sync_waiters_.end(),
+                                     [applied](const SyncWaiter& w) { return w.zxid > applied; });
+  std::vector<SyncWaiter> answer(ready, sync_waiters_.end());
+  sync_waiters_.erase(ready, sync_waiters_.end());
+  for (const SyncWaiter& w : answer) {
+    auto it = connections_.find(w.connection);
+    if (it == connections_.end()) continue;
+    ClientSession* s = it->second.get();
+    for (auto& p : s->pending) {
+      if (p.is_write && !p.done && p.type == zk::kSync && p.xid == w.xid) {
+        p.is_write = false;  // caught up: Drain answers it like a read (ExecuteLocal)
+        break;
+      }
+    }
+    Drain(s);
+  }
+}
+
 void Node::OnCommitted(const Txn& txn) {
   ApplyResult result = state_.Apply(txn);
   DeliverTriggers(result.triggers, txn.zxid);
+  if (txn.type == zk::kCreateSession && txn.session_id != 0) {
+    // Every member tracks every session, so whichever becomes leader can expire it.
+    auto info = state_.sessions().find(txn.session_id);
+    if (info != state_.sessions().end()) {
+      session_deadline_ms_[txn.session_id] = clock_->MonotonicMs() + info->second.timeout_ms;
+    }
+  }
+  if (!sync_waiters_.empty()) AnswerSyncs();
 
   if (txn.type == zk::kCreateSession) {
     auto it = connecting_.find(txn.session_id);
@@ -554,7 +632,8 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
       return ReplyFrame(req.xid, r.err, r.body);
     }
     case zk::kSync: {
-      // Standalone: this member is the leader, so it is always caught up.
+      // Standalone this member is the leader, so it is always caught up; in an ensemble this
+      // runs once the member has applied what the leader had proposed (HandleSync).
       jute::Reader r(req.body);
       zk::PathRequest sync;
       zk::Decode(r, &sync);
@@ -647,7 +726,80 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
   }
 }
 
+void Node::SetRole(NodeRole role) {
+  if (role == role_) return;
+  CORRAL_LOG(kInfo) << "serving as " << NodeRoleName(role) << " (was " << NodeRoleName(role_)
+                    << ")";
+  NodeRole was = role_;
+  role_ = role;
+  if (role == NodeRole::kNotServing) {
+    CloseAllConnections("this member lost its leader");
+    sync_waiters_.clear();
+    touched_sessions_.clear();
+    return;
+  }
+  if (role == NodeRole::kLeader && was != NodeRole::kLeader) {
+    int64_t now_ms = clock_->MonotonicMs();
+    session_deadline_ms_.clear();
+    session_closing_.clear();
+    for (const auto& [id, info] : state_.sessions()) {
+      session_deadline_ms_[id] = now_ms + info.timeout_ms;
+    }
+    last_reap_ms_ = now_ms;
+  }
+}
+
+void Node::TouchSessions(const std::vector<int64_t>& session_ids) {
+  for (int64_t id : session_ids) TouchSession(id);
+}
+
+std::vector<int64_t> Node::TakeTouchedSessions() {
+  std::sort(touched_sessions_.begin(), touched_sessions_.end());
+  touched_sessions_.erase(std::unique(touched_sessions_.begin(), touched_sessions_.end()),
+                          touched_sessions_.end());
+  return std::exchange(touched_sessions_, {});
+}
+
+void Node::ReplaceState(StateMachine state) {
+  CloseAllConnections("this member is loading a snapshot from its leader");
+  sync_waiters_.clear();
+  state_ = std::move(state);
+  int64_t now_ms = clock_->MonotonicMs();
+  session_deadline_ms_.clear();
+  session_closing_.clear();
+  for (const auto& [id, info] : state_.sessions()) {
+    session_deadline_ms_[id] = now_ms + info.timeout_ms;
+  }
+  next_zxid_ = state_.last_applied_zxid();
+}
+
+void Node::CloseAllConnections(const std::string& reason) {
+  std::vector<ClientSession*> all;
+  for (auto& [id, s] : connections_) all.push_back(s.get());
+  for (ClientSession* s : all) CloseConnection(s, reason);
+}
+
+void Node::CloseStalledConnections() {
+  int64_t limit_ms = 2 * static_cast<int64_t>(config_.sync_limit_ticks) * config_.tick_time_ms;
+  int64_t now_ms = clock_->MonotonicMs();
+  std::vector<ClientSession*> stalled;
+  for (auto& [id, s] : connections_) {
+    if (s->pending.empty()) continue;
+    const PendingRequest& front = s->pending.front();
+    if (front.is_write && !front.done && now_ms - front.received_ms > limit_ms) {
+      stalled.push_back(s.get());
+    }
+  }
+  for (ClientSession* s : stalled) {
+    CORRAL_LOG(kWarn) << "closing the connection of session " << Hex(s->session_id)
+                      << ": its request was not committed within " << limit_ms << " ms";
+    CloseConnection(s, "request not committed in time");
+  }
+}
+
 void Node::Tick() {
+  if (role_ == NodeRole::kFollower) CloseStalledConnections();
+  if (!ExpiresSessions()) return;
   ExpireSessions();
   int64_t now_ms = clock_->MonotonicMs();
   if (now_ms - last_reap_ms_ >= config_.container_check_interval_ms) {

@@ -30,6 +30,12 @@ struct ServerStats {
   int64_t start_ms = 0;
 };
 
+// How this member serves. Standalone is the single-member mode of ZooKeeper. In an ensemble the
+// replication driver sets the role as the consensus core's changes: only a synced leader or
+// follower serves; the leader alone expires sessions and reaps containers and TTL nodes.
+enum class NodeRole { kStandalone, kLeader, kFollower, kNotServing };
+const char* NodeRoleName(NodeRole role);
+
 // The state machine options a config asks for (recovery builds its state machine with them).
 StateMachineOptions StateMachineOptionsOf(const Config& config);
 
@@ -48,6 +54,23 @@ class Node {
   // Committer callbacks (see node/committer.h).
   void OnCommitted(const Txn& txn);
   void OnAborted(const std::vector<Txn>& txns, const Status& why);
+
+  // Replication. SetRole(kNotServing) closes every client connection (their pending requests
+  // get no answer: the clients see a connection loss and retry elsewhere) and refuses new ones
+  // until the member serves again; becoming leader gives every session a full timeout to be
+  // heard from again, as ZooKeeper's new leaders do.
+  void SetRole(NodeRole role);
+  NodeRole role() const { return role_; }
+  // Leader: sessions a follower heard from. Follower: the sessions heard from since the last
+  // call, to report to the leader.
+  void TouchSessions(const std::vector<int64_t>& session_ids);
+  std::vector<int64_t> TakeTouchedSessions();
+  // Replaces the state with one received from the leader (a follower too far behind). Every
+  // client connection is closed first: their watches were set on the old state, and on
+  // reconnect setWatches fires what changed.
+  void ReplaceState(StateMachine state);
+  // For the 4lw: who leads, and how far each follower is (set by the driver).
+  void SetEnsembleInfo(std::string mode_detail) { ensemble_info_ = std::move(mode_detail); }
 
   // Transport events. OnConnect returns null when a connection limit refuses the client (the
   // caller closes it).
@@ -91,6 +114,15 @@ class Node {
   std::string AuthReplyFrame(int32_t err) const;
   static std::string NotificationFrame(int32_t type, const std::string& path, int64_t zxid);
   void TouchSession(int64_t session_id);
+  void HandleSync(ClientSession* s, const zk::RequestHeader& h, std::string body);
+  void AnswerSyncs();
+  void CloseAllConnections(const std::string& reason);
+  // A follower's write that its leader never committed (the forward was lost with the leader
+  // connection): the connection is closed so the client learns the outcome is unknown.
+  void CloseStalledConnections();
+  bool ExpiresSessions() const {
+    return role_ == NodeRole::kStandalone || role_ == NodeRole::kLeader;
+  }
   void ExpireSessions();
   void ReapContainers();
   int32_t NegotiateTimeout(int32_t requested_ms) const;
@@ -118,6 +150,16 @@ class Node {
   // Connections waiting for their createSession entry to apply, by session id.
   std::unordered_map<int64_t, ClientSession*> connecting_;
   int64_t last_reap_ms_ = 0;
+
+  NodeRole role_ = NodeRole::kStandalone;
+  std::string ensemble_info_;
+  std::vector<int64_t> touched_sessions_;  // follower: heard from since the last report
+  struct SyncWaiter {
+    int64_t zxid;
+    WatcherId connection;
+    int32_t xid;
+  };
+  std::vector<SyncWaiter> sync_waiters_;
 };
 
 }  // namespace corral
