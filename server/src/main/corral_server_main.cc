@@ -26,14 +26,6 @@ int main(int argc, char** argv) {
   if (ParseLogLevel(config.log_level, &level)) SetLogLevel(level);
   SetLogMemberId(config.my_id);
   for (const auto& warning : config.warnings) CORRAL_LOG(kWarn) << "config: " << warning;
-  if (!config.standalone()) {
-    // Replication is its own issue; refusing is better than pretending to be an ensemble.
-    std::fprintf(stderr,
-                 "corral-server: %s configures server.N lines, but replicated ensembles are not "
-                 "supported by this version yet; remove them to run standalone\n",
-                 argv[1]);
-    return 2;
-  }
   Server server(std::move(config));
   Status recovered = server.Recover();
   if (!recovered.ok()) {

@@ -16,6 +16,7 @@ Server::Server(Config config)
     : config_(std::move(config)),
       acceptor_(io_),
       ticker_(io_),
+      consensus_ticker_(io_),
       purge_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
   limits_.frame_max_bytes = config_.jute_max_buffer_bytes;
@@ -23,10 +24,14 @@ Server::Server(Config config)
       static_cast<size_t>(std::max(1, config_.global_outstanding_limit));
   // Expiry is checked at least twice per tick; ZooKeeper's own granularity is one tick.
   tick_interval_ms_ = std::clamp(config_.tick_time_ms / 2, 10, 500);
+  // Ten consensus ticks per tickTime: heartbeats every tenth of a tick, and a follower that
+  // hears nothing for one to two tickTimes starts an election (ReplicaOptions below).
+  consensus_tick_ms_ = std::clamp(config_.tick_time_ms / 10, 2, 200);
 }
 
 Server::~Server() {
   node_.reset();  // stops the disk thread (after the batch in flight) before anything else goes
+  peers_.reset();
 }
 
 const std::string& Server::log_dir() const {
@@ -43,6 +48,7 @@ storage::TxnLogOptions Server::LogOptions() const {
 }
 
 Status Server::Recover() {
+  if (!config_.standalone()) return RecoverReplica();
   env::FileSystem* fs = env::PosixFileSystem();
   storage::RecoveryOptions options;
   options.state_machine = StateMachineOptionsOf(config_);
@@ -57,6 +63,7 @@ Status Server::Recover() {
   bool has_snapshot = !recovered->report.snapshot_path.empty();
   snapshotter_ = std::make_unique<Snapshotter>(config_.data_dir, config_.snap_count,
                                                options.log.db_id, env::SystemRandom(), nullptr);
+  snapshotter_->CountReplayed(static_cast<int64_t>(recovered->report.replayed_entries));
   node_ = std::make_unique<Node>(config_, env::SystemClock(), env::SystemRandom(),
                                  std::move(recovered->state));
   if (!has_snapshot) {
@@ -87,7 +94,85 @@ Status Server::Recover() {
   return Status::Ok();
 }
 
+Status Server::RecoverReplica() {
+  env::FileSystem* fs = env::PosixFileSystem();
+  storage::RecoveryOptions options;
+  options.state_machine = StateMachineOptionsOf(config_);
+  options.log = LogOptions();
+  // A replica's log may end in entries its leader will cut: only the snapshot is applied now;
+  // the rest is applied when the leader says it is committed.
+  options.apply_log = false;
+  auto recovered = storage::Recover(fs, config_.data_dir, log_dir(), options);
+  if (!recovered.ok()) {
+    return Status(recovered.status().code(), "cannot recover from dataDir " + config_.data_dir +
+                                                 " / dataLogDir " + log_dir() + ": " +
+                                                 recovered.status().message());
+  }
+  auto hard_state = ReplicaDisk::LoadHardState(fs, config_.data_dir);
+  if (!hard_state.ok()) {
+    return Status(hard_state.status().code(),
+                  "cannot read the epoch file: " + hard_state.status().message());
+  }
+  auto peer_options = PeerTransportOptionsOf(config_);
+  if (!peer_options.ok()) return peer_options.status();
+
+  consensus::ReplicaOptions replica_options;
+  replica_options.id = config_.my_id;
+  for (const ServerSpec& s : config_.servers) {
+    (s.observer ? replica_options.observers : replica_options.voters).push_back(s.id);
+  }
+  replica_options.election_timeout_ticks = 10;
+  replica_options.heartbeat_ticks = 1;
+  consensus::RecoveredLog log;
+  log.applied_zxid = recovered->state.last_applied_zxid();
+  log.entries = std::move(recovered->unapplied);
+  CORRAL_LOG(kInfo) << "member " << config_.my_id << ": epoch " << hard_state->epoch
+                    << ", snapshot at zxid 0x" << std::hex << log.applied_zxid << std::dec
+                    << " and " << log.entries.size() << " logged entries awaiting the leader";
+
+  bool has_snapshot = !recovered->report.snapshot_path.empty();
+  snapshotter_ = std::make_unique<Snapshotter>(config_.data_dir, config_.snap_count,
+                                               options.log.db_id, env::SystemRandom(), nullptr);
+  node_ = std::make_unique<Node>(config_, env::SystemClock(), env::SystemRandom(),
+                                 std::move(recovered->state));
+  node_->SetRole(NodeRole::kNotServing);
+  if (!has_snapshot) {
+    Status written = snapshotter_->WriteNow(node_->state());
+    if (!written.ok()) {
+      return Status(written.code(), "cannot write the first snapshot in " + config_.data_dir +
+                                        ": " + written.message());
+    }
+  }
+  auto replica = std::make_unique<consensus::Replica>(replica_options, *hard_state, std::move(log),
+                                                      env::SystemRandom());
+  storage::SnapshotLoadOptions load_options{options.state_machine, options.log.db_id,
+                                            options.log.record_bytes_max};
+  auto disk =
+      std::make_unique<ReplicaDisk>(fs, config_.data_dir, std::move(recovered->log), load_options);
+  peers_ = std::make_unique<PeerTransport>(io_, std::move(peer_options).value(),
+                                           [this](consensus::Message m) {
+                                             if (replicated_) replicated_->OnPeerMessage(m);
+                                           });
+  auto committer = std::make_unique<ReplicatedCommitter>(
+      io_, node_.get(), std::move(replica), std::move(disk), fs,
+      env::JoinPath(config_.data_dir, "transfer"), env::SystemClock(),
+      [this](consensus::Message m) { peers_->Send(std::move(m)); },
+      [this](const Txn& txn) {
+        node_->OnCommitted(txn);
+        snapshotter_->Committed(node_->state());
+      },
+      [](const Status& why) {
+        CORRAL_LOG(kError) << "stopping: " << why.ToString();
+        std::fflush(nullptr);
+        std::_Exit(1);
+      });
+  replicated_ = committer.get();
+  node_->SetCommitter(std::move(committer));
+  return Status::Ok();
+}
+
 Status Server::Listen() {
+  if (peers_) CORRAL_RETURN_IF_ERROR(peers_->Start());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config_.client_port_address, ec);
   if (ec) {
@@ -131,6 +216,16 @@ void Server::ScheduleTick() {
   });
 }
 
+void Server::ScheduleConsensusTick() {
+  if (replicated_ == nullptr) return;
+  consensus_ticker_.expires_after(std::chrono::milliseconds(consensus_tick_ms_));
+  consensus_ticker_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    replicated_->Tick();
+    ScheduleConsensusTick();
+  });
+}
+
 void Server::Run() {
   signals_.async_wait([this](boost::system::error_code ec, int signal_number) {
     if (ec) return;
@@ -139,9 +234,16 @@ void Server::Run() {
   });
   Accept();
   ScheduleTick();
+  ScheduleConsensusTick();
   SchedulePurge();
-  CORRAL_LOG(kInfo) << "serving clients on " << config_.client_port_address << ":" << client_port()
-                    << " (standalone)";
+  if (replicated_ != nullptr) {
+    CORRAL_LOG(kInfo) << "member " << config_.my_id << " of " << config_.servers.size()
+                      << ": clients on " << config_.client_port_address << ":" << client_port()
+                      << ", peers on port " << peers_->listen_port();
+  } else {
+    CORRAL_LOG(kInfo) << "serving clients on " << config_.client_port_address << ":"
+                      << client_port() << " (standalone)";
+  }
   io_.run();
   CORRAL_LOG(kInfo) << "stopped";
 }
@@ -156,7 +258,14 @@ void Server::SchedulePurge() {
     std::string snap_dir = config_.data_dir;
     int retain = config_.autopurge_snap_retain_count;
     auto result = std::make_shared<storage::PurgeResult>();
-    committer_->RunOnLog(
+    auto run_on_log = [this](auto fn, auto done) {
+      if (replicated_ != nullptr) {
+        replicated_->RunOnLog(std::move(fn), std::move(done));
+      } else {
+        committer_->RunOnLog(std::move(fn), std::move(done));
+      }
+    };
+    run_on_log(
         [fs, snap_dir, retain, result](storage::TxnLog* log) {
           auto purged = storage::Purge(fs, snap_dir, log, retain);
           if (!purged.ok()) return purged.status();
@@ -181,7 +290,9 @@ void Server::Stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
   ticker_.cancel();
+  consensus_ticker_.cancel();
   purge_timer_.cancel();
+  if (peers_) peers_->Stop();
   signals_.cancel();
   io_.stop();
 }

@@ -3,10 +3,11 @@
 #include <utility>
 
 // Server: the Asio shell around one Node — recovery of the data directories at start, the
-// client listener, the disk thread that makes writes durable (DiskCommitter), background
-// snapshots (Snapshotter), autopurge, the ticker that drives session expiry and reaping, and
-// clean shutdown on SIGINT/SIGTERM. Run() blocks on the calling thread, which becomes the core
-// thread: every Node call happens there.
+// client listener, the disk thread that makes writes durable (DiskCommitter standalone; in an
+// ensemble the ReplicatedCommitter with the peer transport), background snapshots
+// (Snapshotter), autopurge, the tickers that drive session expiry, reaping and the consensus
+// core, and clean shutdown on SIGINT/SIGTERM. Run() blocks on the calling thread, which becomes the
+// core thread: every Node call happens there.
 #include <boost/asio.hpp>
 #include <memory>
 
@@ -14,6 +15,8 @@
 #include "node/node.h"
 #include "runtime/client_connection.h"
 #include "runtime/disk_committer.h"
+#include "runtime/peer_transport.h"
+#include "runtime/replicated_committer.h"
 #include "runtime/snapshotter.h"
 #include "storage/txn_log.h"
 
@@ -34,8 +37,10 @@ class Server {
   int client_port() const;
 
  private:
+  Status RecoverReplica();
   void Accept();
   void ScheduleTick();
+  void ScheduleConsensusTick();
   void SchedulePurge();
   storage::TxnLogOptions LogOptions() const;
   const std::string& log_dir() const;
@@ -44,13 +49,17 @@ class Server {
   boost::asio::io_context io_;
   std::unique_ptr<Snapshotter> snapshotter_;
   std::unique_ptr<Node> node_;
-  DiskCommitter* committer_ = nullptr;  // owned by node_
+  DiskCommitter* committer_ = nullptr;         // standalone; owned by node_
+  ReplicatedCommitter* replicated_ = nullptr;  // in an ensemble; owned by node_
+  std::unique_ptr<PeerTransport> peers_;       // in an ensemble
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer ticker_;
+  boost::asio::steady_timer consensus_ticker_;
   boost::asio::steady_timer purge_timer_;
   boost::asio::signal_set signals_;
   ConnectionLimits limits_;
   int tick_interval_ms_;
+  int consensus_tick_ms_;
 };
 
 }  // namespace corral

@@ -1,0 +1,213 @@
+#include "runtime/replicated_committer.h"
+
+#include "base/log.h"
+
+namespace corral {
+
+namespace asio = boost::asio;
+using consensus::Message;
+using consensus::MessageType;
+
+ReplicatedCommitter::ReplicatedCommitter(asio::io_context& core, Node* node,
+                                         std::unique_ptr<consensus::Replica> replica,
+                                         std::unique_ptr<ReplicaDisk> disk, env::FileSystem* fs,
+                                         std::string scratch_dir, env::Clock* clock, SendFn send,
+                                         OnCommit on_commit,
+                                         std::function<void(const Status&)> on_fatal)
+    : core_(core),
+      node_(node),
+      replica_(std::move(replica)),
+      disk_(std::move(disk)),
+      fs_(fs),
+      scratch_dir_(std::move(scratch_dir)),
+      clock_(clock),
+      send_(std::move(send)),
+      on_commit_(std::move(on_commit)),
+      on_fatal_(std::move(on_fatal)),
+      disk_work_(asio::make_work_guard(disk_io_)),
+      disk_thread_([this] { disk_io_.run(); }) {
+  UpdateRole();
+}
+
+ReplicatedCommitter::~ReplicatedCommitter() {
+  disk_work_.reset();
+  disk_thread_.join();
+}
+
+void ReplicatedCommitter::Submit(Txn txn) {
+  if (failed_) return;
+  if (replica_->role() == consensus::Role::kLeader) {
+    ProposeStamped(std::move(txn));
+  } else {
+    Message m;
+    m.type = MessageType::kForward;
+    m.entries.push_back(std::move(txn));
+    Status sent = replica_->SendToLeader(std::move(m));
+    // Without a leader the node is not serving: the connection is being closed.
+    if (!sent.ok()) {
+      CORRAL_LOG(kDebug) << "write not forwarded: " << sent.ToString();
+    }
+  }
+  Pump();
+}
+
+void ReplicatedCommitter::ProposeStamped(Txn txn) {
+  // The leader's clock stamps every entry, wherever the client was (TTL and container reaping
+  // compare against it).
+  txn.time_ms = clock_->WallMs();
+  auto zxid = replica_->Propose(std::move(txn));
+  if (!zxid.ok()) {
+    CORRAL_LOG(kDebug) << "write not proposed: " << zxid.status().ToString();
+  }
+}
+
+void ReplicatedCommitter::Sync(std::function<void(int64_t zxid)> done) {
+  if (replica_->role() == consensus::Role::kLeader) {
+    done(replica_->last_zxid());
+    return;
+  }
+  int64_t id = next_sync_id_++;
+  Message m;
+  m.type = MessageType::kSyncRequest;
+  m.request_id = id;
+  if (replica_->SendToLeader(std::move(m)).ok()) syncs_[id] = std::move(done);
+  Pump();
+}
+
+void ReplicatedCommitter::OnPeerMessage(const Message& message) {
+  if (failed_) return;
+  replica_->Step(message);
+  Pump();
+}
+
+void ReplicatedCommitter::Tick() {
+  if (failed_) return;
+  replica_->Tick();
+  if (node_->role() == NodeRole::kFollower) {
+    std::vector<int64_t> touched = node_->TakeTouchedSessions();
+    if (!touched.empty()) {
+      Message m;
+      m.type = MessageType::kSessionTouch;
+      m.sessions = std::move(touched);
+      (void)replica_->SendToLeader(std::move(m));  // lost with the leader: sessions get a fresh
+                                                   // timeout from the next one anyway
+    }
+  }
+  Pump();
+}
+
+void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
+                                   std::function<void(Status)> done) {
+  asio::post(disk_io_, [this, fn = std::move(fn), done = std::move(done)]() mutable {
+    Status st = fn(disk_->log());
+    asio::post(core_, [st, done = std::move(done)] { done(st); });
+  });
+}
+
+void ReplicatedCommitter::Pump() {
+  while (!disk_busy_ && !failed_ && replica_->HasReady()) {
+    consensus::Ready rd = replica_->TakeReady();
+    for (Message& m : rd.messages_now) SendMessage(std::move(m));
+    rd.messages_now.clear();
+    if (!ReplicaDisk::NeedsDisk(rd)) {
+      Finish(std::move(rd), std::nullopt);
+      continue;
+    }
+    disk_busy_ = true;
+    asio::post(disk_io_, [this, rd = std::move(rd)]() mutable {
+      std::optional<StateMachine> installed;
+      Status st = disk_->Persist(rd, &installed);
+      asio::post(core_, [this, rd = std::move(rd), st, installed = std::move(installed)]() mutable {
+        disk_busy_ = false;
+        if (!st.ok()) {
+          failed_ = true;
+          on_fatal_(st);
+          return;
+        }
+        Finish(std::move(rd), std::move(installed));
+        Pump();
+      });
+    });
+  }
+}
+
+void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine> installed) {
+  // Everything rd asked to persist is durable: the messages promising it may go.
+  for (Message& m : rd.messages) SendMessage(std::move(m));
+  if (installed) node_->ReplaceState(std::move(*installed));
+  for (const Txn& txn : rd.committed) on_commit_(txn);
+  for (const Message& m : rd.inbox) HandleInbox(m);
+  replica_->Advance(rd);
+  replica_->CheckInvariants();
+  UpdateRole();
+}
+
+void ReplicatedCommitter::HandleInbox(const Message& m) {
+  switch (m.type) {
+    case MessageType::kForward:
+      if (replica_->role() != consensus::Role::kLeader) return;
+      for (const Txn& txn : m.entries) ProposeStamped(txn);
+      return;
+    case MessageType::kSyncRequest: {
+      if (replica_->role() != consensus::Role::kLeader) return;
+      Message reply;
+      reply.type = MessageType::kSyncReply;
+      reply.request_id = m.request_id;
+      reply.zxid = replica_->last_zxid();
+      replica_->SendTo(m.from, std::move(reply));
+      return;
+    }
+    case MessageType::kSyncReply: {
+      auto it = syncs_.find(m.request_id);
+      if (it == syncs_.end()) return;
+      auto done = std::move(it->second);
+      syncs_.erase(it);
+      done(m.zxid);
+      return;
+    }
+    case MessageType::kSessionTouch:
+      if (replica_->role() == consensus::Role::kLeader) node_->TouchSessions(m.sessions);
+      return;
+    default:
+      return;
+  }
+}
+
+void ReplicatedCommitter::SendMessage(Message m) {
+  if (m.type == MessageType::kSnapshot && m.snapshot.empty()) {
+    // The core asks for "the state"; the node has it, at its applied zxid, which the core keeps
+    // every later entry for.
+    const StateMachine& state = node_->state();
+    auto bytes = SerializeSnapshot(fs_, scratch_dir_, state);
+    if (!bytes.ok()) {
+      // The core sends it again when the follower stays silent.
+      CORRAL_LOG(kWarn) << "cannot serialize a snapshot for member " << m.to << ": "
+                        << bytes.status().ToString();
+      return;
+    }
+    m.snapshot_zxid = state.last_applied_zxid();
+    m.snapshot = std::move(bytes).value();
+    CORRAL_LOG(kInfo) << "sending a snapshot at zxid 0x" << std::hex << m.snapshot_zxid << std::dec
+                      << " (" << m.snapshot.size() << " bytes) to member " << m.to;
+  }
+  send_(std::move(m));
+}
+
+void ReplicatedCommitter::UpdateRole() {
+  NodeRole want = NodeRole::kNotServing;
+  if (replica_->Synced()) {
+    want = replica_->role() == consensus::Role::kLeader ? NodeRole::kLeader : NodeRole::kFollower;
+  }
+  NodeRole have = node_->role();
+  if (want == have) return;
+  if (want == NodeRole::kNotServing) syncs_.clear();
+  // Between two serving roles the member passes through not serving: requests taken under the
+  // old role may never commit, and their clients must hear a connection loss, not wait.
+  if (have != NodeRole::kNotServing && want != NodeRole::kNotServing) {
+    node_->SetRole(NodeRole::kNotServing);
+    syncs_.clear();
+  }
+  node_->SetRole(want);
+}
+
+}  // namespace corral

@@ -1,0 +1,91 @@
+#pragma once
+// Boost 1.74 asio uses std::exchange without including <utility>; it must come first.
+#include <utility>
+
+// ReplicatedCommitter: the Committer of a member of an ensemble. It drives the consensus core
+// (consensus/replica.h) on the core thread and carries out its Readys: messages go to the peer
+// transport, what must be durable goes to the disk thread (ReplicaDisk), and only when that is
+// done are the messages that promise it sent and the committed entries applied to the node.
+// Persist-before-send lives here, in Pump/Finish, and nowhere else.
+//
+// Writes: on the leader Submit stamps the leader's wall time and proposes; on a follower it
+// forwards the request to the leader, whose driver stamps and proposes it. Either way the
+// member that took the client's request answers it when the entry applies there.
+//
+// Sessions: followers report the sessions their clients were heard from every core tick; the
+// leader's node expires the rest. Syncs: a follower asks the leader for its last proposed zxid
+// and answers once it applied that far.
+//
+// Failures: any error persisting is fatal (on_fatal, which stops the process): after a failed
+// fsync nothing this process believes about its files can be trusted, and a replica that keeps
+// running without its log would count toward majorities it cannot honour. Its peers carry on;
+// recovery at the next start reads back what checks out and the leader fills in the rest.
+//
+// Thread-safety: every public method runs on the core thread (the thread running `core`).
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "consensus/replica.h"
+#include "env/clock.h"
+#include "node/committer.h"
+#include "node/node.h"
+#include "runtime/replica_disk.h"
+
+namespace corral {
+
+class ReplicatedCommitter : public Committer {
+ public:
+  using SendFn = std::function<void(consensus::Message)>;
+  ReplicatedCommitter(boost::asio::io_context& core, Node* node,
+                      std::unique_ptr<consensus::Replica> replica,
+                      std::unique_ptr<ReplicaDisk> disk, env::FileSystem* fs,
+                      std::string scratch_dir, env::Clock* clock, SendFn send, OnCommit on_commit,
+                      std::function<void(const Status&)> on_fatal);
+  ~ReplicatedCommitter() override;  // waits for the disk job in flight
+
+  void Submit(Txn txn) override;
+  void Sync(std::function<void(int64_t zxid)> done) override;
+
+  // A message from a peer, on the core thread.
+  void OnPeerMessage(const consensus::Message& message);
+  // One consensus tick; also reports touched sessions to the leader.
+  void Tick();
+  // Runs fn with the log on the disk thread between jobs (autopurge), then done on the core.
+  void RunOnLog(std::function<Status(storage::TxnLog*)> fn, std::function<void(Status)> done);
+
+  const consensus::Replica& replica() const { return *replica_; }
+
+ private:
+  void Pump();
+  void Finish(consensus::Ready rd, std::optional<StateMachine> installed);
+  void SendMessage(consensus::Message m);
+  void HandleInbox(const consensus::Message& m);
+  void ProposeStamped(Txn txn);
+  void UpdateRole();
+
+  boost::asio::io_context& core_;
+  Node* node_;
+  std::unique_ptr<consensus::Replica> replica_;
+  std::unique_ptr<ReplicaDisk> disk_;  // used on the disk thread only
+  env::FileSystem* fs_;
+  std::string scratch_dir_;
+  env::Clock* clock_;
+  SendFn send_;
+  OnCommit on_commit_;
+  std::function<void(const Status&)> on_fatal_;
+
+  bool disk_busy_ = false;
+  bool failed_ = false;
+  int64_t next_sync_id_ = 1;
+  std::map<int64_t, std::function<void(int64_t)>> syncs_;  // by request id, awaiting the leader
+
+  boost::asio::io_context disk_io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> disk_work_;
+  std::thread disk_thread_;
+};
+
+}  // namespace corral
