@@ -86,13 +86,16 @@ class Server:
         raise NotImplementedError
 
     def start(self, timeout=60.0):
+        self.start_process()
+        wait_until(self._ready, timeout=timeout, what="%s to answer ruok" % self.kind)
+        return self
+
+    def start_process(self):
         config_path = self.write_config()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.command(config_path), stdout=self.log, stderr=subprocess.STDOUT,
             cwd=self.workdir, start_new_session=True)
-        wait_until(self._ready, timeout=timeout, what="%s to answer ruok" % self.kind)
-        return self
 
     def _ready(self):
         if self.proc.poll() is not None:
@@ -170,3 +173,98 @@ class ZooKeeperServer(Server):
                 "-Dzookeeper.log.dir=" + self.workdir,
                 "-Dzookeeper.extendedTypesEnabled=true"] + self.system_properties() + [
                 "org.apache.zookeeper.server.ZooKeeperServerMain", config_path]
+
+
+class Ensemble:
+    """N corral-server members on loopback, configured as ZooKeeper's are: the same server.N
+    lines everywhere and a myid file in each dataDir. tickTime is short so elections take
+    tenths of a second (Corral's election timeout is one to two tickTimes)."""
+
+    def __init__(self, workdir, size=3, extra_config=None, tick_ms=200, proxied=False):
+        """proxied: every peer link goes through a PeerProxy (tests/integration/peer_proxy.py),
+        so partition() can cut links; each member's config then names the proxies as its
+        peers' addresses."""
+        from peer_proxy import PeerProxy
+        self.members = {}
+        self.proxies = {}  # (from, to) -> PeerProxy
+        quorum = {i: (free_port(), free_port()) for i in range(1, size + 1)}
+        if proxied:
+            for i in quorum:
+                for j, (qp, _) in quorum.items():
+                    if i != j:
+                        self.proxies[(i, j)] = PeerProxy(qp)
+        for i in range(1, size + 1):
+            member_dir = os.path.join(workdir, "member%d" % i)
+            os.makedirs(member_dir, exist_ok=True)
+            config = {"tickTime": str(tick_ms), "initLimit": "10", "syncLimit": "5",
+                      "ensembleId": "test-ensemble"}
+            config.update(extra_config or {})
+            member = CorralServer(member_dir, config)
+            for j, (qp, ep) in quorum.items():
+                port = self.proxies[(i, j)].port if (i, j) in self.proxies else qp
+                member.config["server.%d" % j] = "127.0.0.1:%d:%d" % (port, ep)
+            with open(os.path.join(member.data_dir, "myid"), "w") as f:
+                f.write("%d\n" % i)
+            member.member_id = i
+            self.members[i] = member
+        self.tick_ms = tick_ms
+
+    @property
+    def connect_string(self):
+        return ",".join(m.connect_string for m in self.members.values())
+
+    def start(self):
+        for m in self.members.values():
+            m.start_process()
+        for m in self.members.values():
+            wait_until(m._ready, timeout=60, what="member %d to answer ruok" % m.member_id)
+        self.await_serving()
+        return self
+
+    def mode(self, member):
+        try:
+            out = four_letter(member.port, "srvr", timeout=1.0)
+        except OSError:
+            return None
+        for line in out.splitlines():
+            if line.startswith("Mode: "):
+                return line[len("Mode: "):]
+        return None
+
+    def leader(self):
+        for m in self.members.values():
+            if m.alive() and self.mode(m) == "leader":
+                return m
+        return None
+
+    def followers(self):
+        return [m for m in self.members.values() if m.alive() and self.mode(m) == "follower"]
+
+    def await_serving(self, timeout=30.0, count=None):
+        """Waits until a leader serves and `count` live members (default: all live) serve."""
+        want = count if count is not None else sum(1 for m in self.members.values() if m.alive())
+
+        def serving():
+            modes = [self.mode(m) for m in self.members.values() if m.alive()]
+            return modes.count("leader") == 1 and (
+                modes.count("leader") + modes.count("follower") >= want)
+        wait_until(serving, timeout=timeout, what="the ensemble to serve")
+        return self.leader()
+
+    def partition(self, side_a, side_b, both_ways=True):
+        """Cuts the links from every member of side_a to every member of side_b (and back)."""
+        for a in side_a:
+            for b in side_b:
+                self.proxies[(a, b)].block()
+                if both_ways:
+                    self.proxies[(b, a)].block()
+
+    def heal(self):
+        for p in self.proxies.values():
+            p.unblock()
+
+    def stop(self):
+        for m in self.members.values():
+            m.stop()
+        for p in self.proxies.values():
+            p.close()

@@ -658,6 +658,37 @@ static void scenario_ttl(const char *base) {
     zookeeper_close(zh);
 }
 
+/* Writes base/w-NNNNNN znodes for CORRAL_WRITER_SECONDS (default 5), one at a time, through
+ * whatever the ensemble does meanwhile (a leader killed, a member stopped). Prints "acked PATH"
+ * for each create the server confirmed and "unknown PATH RC" for each whose outcome the client
+ * could not learn (connection loss during a failover): the test then checks that every acked
+ * path exists on every member. */
+static void scenario_writer(const char *base) {
+    zhandle_t *zh = connect_zk();
+    const char *env = getenv("CORRAL_WRITER_SECONDS");
+    double seconds = env ? atof(env) : 5.0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int rc = zoo_create(zh, base, "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, NULL, 0);
+    if (rc != ZOK && rc != ZNODEEXISTS) out("create %s -> %s", base, err_name(rc));
+    for (int i = 0;; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > seconds)
+            break;
+        char path[512];
+        snprintf(path, sizeof path, "%s/w-%06d", base, i);
+        rc = zoo_create(zh, path, "v", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, NULL, 0);
+        if (rc == ZOK) {
+            out("acked %s", path);
+        } else {
+            out("unknown %s %s", path, err_name(rc));
+            struct timespec pause = {0, 20 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    zookeeper_close(zh);
+}
+
 struct scenario {
     const char *name;
     void (*run)(const char *base);
@@ -668,6 +699,7 @@ static const struct scenario scenarios[] = {
     {"ephemeral", scenario_ephemeral}, {"watch", scenario_watch},
     {"order", scenario_order},   {"multi", scenario_multi},
     {"auth", scenario_auth},     {"ttl", scenario_ttl},
+    {"writer", scenario_writer},
 };
 
 int main(int argc, char **argv) {

@@ -1,0 +1,351 @@
+"""A 3-member Corral ensemble on loopback, driven by kazoo (a real ZooKeeper client): writes
+through any member commit on all, a follower forwards writes and serves reads, sync catches a
+follower up, sessions and ephemerals are global, and the ensemble survives kill -9 of its leader
+(a new leader serves within two election timeouts, no acknowledged write is lost, the clients
+carry on after a retriable disconnect), SIGSTOP of a member, and restarts.
+"""
+import os
+import signal
+import threading
+import time
+
+import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import ConnectionLoss, SessionExpiredError, NodeExistsError
+from kazoo.retry import KazooRetry
+
+import zkwire as z
+from conftest import TARGET
+from servers import Ensemble, wait_until
+
+pytestmark = pytest.mark.skipif(TARGET == "zookeeper", reason="starts a Corral ensemble")
+
+
+@pytest.fixture
+def ensemble(tmp_path):
+    e = Ensemble(str(tmp_path), size=3)
+    try:
+        yield e.start()
+    finally:
+        e.stop()
+
+
+def client(hosts, **kwargs):
+    retry = KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5, deadline=30)
+    c = KazooClient(hosts=hosts, timeout=kwargs.pop("timeout", 4.0), connection_retry=retry,
+                    command_retry=None, **kwargs)
+    c.start(timeout=20)
+    return c
+
+
+def test_one_leader_two_followers(ensemble):
+    modes = sorted(ensemble.mode(m) for m in ensemble.members.values())
+    assert modes == ["follower", "follower", "leader"]
+
+
+def test_write_on_follower_is_read_everywhere(ensemble):
+    follower = ensemble.followers()[0]
+    c = client(follower.connect_string)
+    try:
+        c.create("/via-follower", b"hello")
+        for m in ensemble.members.values():
+            r = client(m.connect_string)
+            try:
+                r.sync("/via-follower")
+                assert r.get("/via-follower")[0] == b"hello", "member %d" % m.member_id
+            finally:
+                r.stop()
+    finally:
+        c.stop()
+
+
+def test_sequential_numbers_are_global(ensemble):
+    clients = [client(m.connect_string) for m in ensemble.members.values()]
+    try:
+        clients[0].create("/seq")
+        names = []
+        for i in range(30):
+            names.append(clients[i % 3].create("/seq/n-", sequence=True))
+        assert len(set(names)) == 30
+        clients[1].sync("/seq")
+        assert sorted(clients[1].get_children("/seq")) == sorted(n.split("/")[-1] for n in names)
+    finally:
+        for c in clients:
+            c.stop()
+
+
+def test_session_moves_between_members_with_its_ephemeral(ensemble):
+    members = list(ensemble.members.values())
+    a, b = members[0], members[1]
+    first = z.connect("127.0.0.1", a.port, timeout_ms=10000)
+    reply = first.call(z.OP_CREATE, z.create_request("/eph", b"x", flags=z.EPHEMERAL))
+    assert reply.err == z.OK
+    session = first.session
+    # The client moves to b with its session id, password and the last zxid it saw (what a
+    # client does after a disconnect). b refuses it until b has applied that zxid, so the
+    # client never sees the past; then b takes the session over.
+    first.close()
+
+    def reconnect():
+        try:
+            return z.connect("127.0.0.1", b.port, timeout_ms=10000,
+                             session_id=session.session_id, passwd=session.passwd,
+                             last_zxid_seen=reply.zxid)
+        except (z.ConnectionClosed, OSError):
+            return None
+    second = wait_until(reconnect, timeout=20, what="member b to accept the moved session")
+    try:
+        assert second.session.session_id == session.session_id
+        assert second.session.timeout_ms > 0, "the session was refused on another member"
+        assert second.request(z.OP_EXISTS, z.path_watch_request("/eph")) is not None
+        # Closing the session removes the ephemeral on every member.
+        second.request(z.OP_CLOSE_SESSION)
+    finally:
+        second.close()
+    for m in members:
+        r = client(m.connect_string)
+        try:
+            r.sync("/")
+            assert r.exists("/eph") is None, "member %d" % m.member_id
+        finally:
+            r.stop()
+
+
+def test_expired_session_ephemeral_vanishes_everywhere(ensemble):
+    follower = ensemble.followers()[0]
+    # The minimum session timeout (2 tickTimes); the connection then goes silent: only the
+    # leader can expire the session, from the follower's reports that it stopped hearing it.
+    conn = z.connect("127.0.0.1", follower.port, timeout_ms=400)
+    conn.create("/expiring", b"", flags=z.EPHEMERAL)
+    conn.close()
+    for m in ensemble.members.values():
+        r = client(m.connect_string)
+        try:
+            wait_until(lambda: (r.sync("/"), r.exists("/expiring"))[1] is None, timeout=20,
+                       what="the ephemeral to vanish on member %d" % m.member_id)
+        finally:
+            r.stop()
+
+
+class Writer:
+    """Creates sequential-free znodes in a loop through one client, recording each one the
+    ensemble acknowledged; retriable errors are tolerated (the outcome is then unknown)."""
+
+    def __init__(self, c, prefix):
+        self.c = c
+        self.prefix = prefix
+        self.acked = []
+        self.unknown = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        i = 0
+        while not self.stop.is_set():
+            path = "%s/w-%06d" % (self.prefix, i)
+            i += 1
+            try:
+                self.c.create(path, b"v")
+                self.acked.append(path)
+            except NodeExistsError:
+                self.acked.append(path)  # an earlier attempt whose answer was lost did commit
+            except (ConnectionLoss, SessionExpiredError):
+                self.unknown += 1
+                time.sleep(0.02)
+            except Exception:  # noqa: BLE001 (kazoo raises several kinds while reconnecting)
+                self.unknown += 1
+                time.sleep(0.02)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
+def check_all_present(ensemble, paths):
+    for m in ensemble.members.values():
+        if not m.alive():
+            continue
+        r = client(m.connect_string)
+        try:
+            r.sync("/")
+            missing = [p for p in paths if r.exists(p) is None]
+            assert not missing, "member %d lost %d acknowledged writes, e.g. %s" % (
+                m.member_id, len(missing), missing[:3])
+        finally:
+            r.stop()
+
+
+def test_leader_kill9_failover_loses_nothing(ensemble):
+    c = client(ensemble.connect_string)
+    c.ensure_path("/load")
+    leader = ensemble.leader()
+    with Writer(c, "/load") as w:
+        wait_until(lambda: len(w.acked) >= 200, timeout=30, what="200 acknowledged writes")
+        killed_at = time.monotonic()
+        leader.stop(signal.SIGKILL)
+        new_leader = ensemble.await_serving(timeout=30, count=2)
+        elected_s = time.monotonic() - killed_at
+        before = len(w.acked)
+        wait_until(lambda: len(w.acked) >= before + 200, timeout=30,
+                   what="writes to go on after the failover")
+    assert new_leader is not None and new_leader is not leader
+    # Two election timeouts (each at most 2 tickTimes) plus the time to notice: generous but
+    # bounded, so a failover that hangs fails.
+    assert elected_s < 8 * ensemble.tick_ms / 1000 + 2.0, "new leader after %.2fs" % elected_s
+    check_all_present(ensemble, w.acked)
+    # The old leader comes back as a follower and catches up.
+    leader.start()
+    ensemble.await_serving(timeout=30)
+    check_all_present(ensemble, w.acked)
+    c.stop()
+    print("election after leader kill: %.3f s; %d writes acknowledged, %d unknown" % (
+        elected_s, len(w.acked), w.unknown))
+
+
+def test_sigstop_follower_ensemble_goes_on(ensemble):
+    c = client(ensemble.leader().connect_string)
+    c.ensure_path("/stop")
+    victim = ensemble.followers()[0]
+    os.kill(victim.proc.pid, signal.SIGSTOP)
+    try:
+        with Writer(c, "/stop") as w:
+            wait_until(lambda: len(w.acked) >= 100, timeout=30, what="writes with a member stopped")
+    finally:
+        os.kill(victim.proc.pid, signal.SIGCONT)
+    ensemble.await_serving(timeout=30)
+    check_all_present(ensemble, w.acked)
+    c.stop()
+
+
+def test_minority_stops_serving_and_rejoins(ensemble):
+    # Stop both followers: the leader loses its majority and must stop serving writes.
+    leader = ensemble.leader()
+    followers = ensemble.followers()
+    c = client(leader.connect_string)
+    c.create("/before", b"1")
+    c.stop()
+    for f in followers:
+        os.kill(f.proc.pid, signal.SIGSTOP)
+    try:
+        wait_until(lambda: ensemble.mode(leader) != "leader", timeout=10,
+                   what="the cut-off leader to step down")
+    finally:
+        for f in followers:
+            os.kill(f.proc.pid, signal.SIGCONT)
+    ensemble.await_serving(timeout=30)
+    check_all_present(ensemble, ["/before"])
+
+
+def test_full_restart_keeps_every_write(ensemble):
+    c = client(ensemble.connect_string)
+    c.ensure_path("/r")
+    for i in range(100):
+        c.create("/r/n%03d" % i, b"x" * 100)
+    c.stop()
+    for m in ensemble.members.values():
+        m.stop(signal.SIGKILL)
+    for m in ensemble.members.values():
+        m.start_process()
+    for m in ensemble.members.values():
+        wait_until(m._ready, timeout=60, what="member %d to answer ruok" % m.member_id)
+    ensemble.await_serving(timeout=30)
+    check_all_present(ensemble, ["/r/n%03d" % i for i in range(100)])
+
+
+@pytest.fixture
+def proxied_ensemble(tmp_path):
+    e = Ensemble(str(tmp_path), size=3, proxied=True)
+    try:
+        yield e.start()
+    finally:
+        e.stop()
+
+
+def test_partitioned_leader_steps_down_majority_goes_on_and_heals(proxied_ensemble):
+    e = proxied_ensemble
+    old = e.leader()
+    others = [m for m in e.members.values() if m is not old]
+    c = client(e.connect_string)
+    c.create("/p", b"before")
+    c.stop()
+
+    e.partition([old.member_id], [m.member_id for m in others])
+    # The minority side stops serving within two election timeouts (check quorum)...
+    wait_until(lambda: e.mode(old) != "leader", timeout=10, what="the cut-off leader to step down")
+    # ...and refuses sessions: the ConnectRequest is answered by closing the connection.
+    with pytest.raises((z.ConnectionClosed, OSError)):
+        z.connect("127.0.0.1", old.port, timeout=5.0).close()
+    # The majority elects a leader among themselves and takes writes.
+    wait_until(lambda: any(e.mode(m) == "leader" for m in others), timeout=10,
+               what="the majority to elect a leader")
+    majority = client(",".join(m.connect_string for m in others))
+    for i in range(50):
+        majority.create("/p/majority-%02d" % i, b"x")
+    majority.stop()
+
+    e.heal()
+    e.await_serving(timeout=30)
+    # The healed member converges on the majority's history.
+    r = client(old.connect_string)
+    try:
+        r.sync("/p")
+        children = sorted(r.get_children("/p"))
+        assert children == ["majority-%02d" % i for i in range(50)]
+        assert r.get("/p")[0] == b"before"
+    finally:
+        r.stop()
+
+
+def test_asymmetric_partition_keeps_a_leader(proxied_ensemble):
+    # A follower that can send but not receive (one-way cut from the leader) must not depose
+    # the leader with ever higher epochs (pre-vote and leader stickiness).
+    e = proxied_ensemble
+    leader = e.leader()
+    follower = e.followers()[0]
+    epoch_before = int(four_letter_zxid(leader), 16) >> 32
+    e.partition([leader.member_id], [follower.member_id], both_ways=False)
+    c = client(leader.connect_string)
+    for i in range(50):
+        c.create("/asym-%02d" % i)
+    c.stop()
+    assert e.mode(leader) == "leader"
+    e.heal()
+    e.await_serving(timeout=30)
+    check_all_present(e, ["/asym-%02d" % i for i in range(50)])
+    assert e.leader() is leader
+    assert int(four_letter_zxid(leader), 16) >> 32 == epoch_before
+
+
+def four_letter_zxid(member):
+    from servers import four_letter
+    for line in four_letter(member.port, "srvr").splitlines():
+        if line.startswith("Zxid: "):
+            return line[len("Zxid: "):]
+    raise AssertionError("no Zxid line in srvr")
+
+
+def test_c_client_writes_through_a_leader_kill(ensemble):
+    import subprocess
+    import servers
+    driver = os.path.join(servers.BUILD_DIR, "bin", "corral-c-client-driver")
+    if not os.path.exists(driver):
+        pytest.skip("the C client driver is not built (libzookeeper-mt-dev missing)")
+    env = dict(os.environ, CORRAL_WRITER_SECONDS="4")
+    proc = subprocess.Popen([driver, ensemble.connect_string, "writer", "/cwriter"],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    lines = []
+    first = proc.stdout.readline()  # the first acknowledged write: load is flowing
+    lines.append(first)
+    old = ensemble.leader()
+    old.stop(signal.SIGKILL)
+    out, _ = proc.communicate(timeout=60)
+    lines.extend(out.splitlines())
+    assert proc.returncode == 0, "driver failed: %s" % lines[-5:]
+    acked = [l.split()[1] for l in lines if l.startswith("acked ")]
+    assert len(acked) > 50, "too few writes acknowledged: %d" % len(acked)
+    ensemble.await_serving(timeout=30, count=2)
+    check_all_present(ensemble, acked)
