@@ -99,7 +99,12 @@ void Replica::StartElection(bool pre_vote) {
   leader_ = 0;
   synced_target_known_ = false;
   int64_t asked_epoch = hard_.epoch + 1;
-  if (!pre_vote) {
+  if (pre_vote) {
+    // A pre-vote round is a follower's question, even from a candidate whose election timed
+    // out: late grants of its real vote must not be counted with pre-vote grants (the
+    // simulator found two leaders in one epoch that way).
+    role_ = Role::kFollower;
+  } else {
     role_ = Role::kCandidate;
     SetEpoch(asked_epoch);
     hard_.voted_for = options_.id;
@@ -287,7 +292,7 @@ void Replica::HandleVoteReply(const Message& m) {
     if (votes_.size() >= Quorum()) StartElection(/*pre_vote=*/false);
     return;
   }
-  if (role_ != Role::kCandidate || m.epoch != hard_.epoch) return;
+  if (role_ != Role::kCandidate || pre_candidate_ || m.epoch != hard_.epoch) return;
   votes_.insert(m.from);
   if (votes_.size() >= Quorum()) BecomeLeader();
 }
@@ -357,8 +362,17 @@ void Replica::HandleSnapshot(const Message& m) {
     Send(std::move(reply), true);
     return;
   }
-  // The snapshot replaces the log: what we hold may be divergent or behind; everything the
-  // leader has after the snapshot comes with the next appends.
+  if (HasEntry(m.snapshot_zxid)) {
+    // We hold that very entry, so everything before it is the leader's too (one zxid, one
+    // entry): keep the log, which may hold entries after it that we already acknowledged, and
+    // catch up by applying. Installing would drop those and break the acknowledgement.
+    reply.match_zxid = m.snapshot_zxid;
+    Send(std::move(reply), true);
+    return;
+  }
+  // We lack the entry at the snapshot point, so nothing we hold after it matches the leader's
+  // log (and nothing of it was acknowledged to this leader): the snapshot replaces the log, and
+  // everything the leader has after it comes with the next appends.
   log_.clear();
   log_bytes_ = 0;
   pending_truncate_.reset();
@@ -576,6 +590,11 @@ int64_t Replica::LastAtOrBefore(int64_t zxid) const {
 
 void Replica::TruncateAfter(int64_t zxid) {
   CORRAL_ASSERT(zxid >= commit_zxid_, "truncating a committed entry");
+  // An acknowledgement queued for entries being removed would promise what will not be on
+  // disk when it is sent.
+  std::erase_if(out_after_persist_, [zxid](const Message& m) {
+    return m.type == MessageType::kAppendReply && m.success && m.match_zxid > zxid;
+  });
   size_t keep = IndexAfter(zxid);
   while (log_.size() > keep) {
     log_bytes_ -= EntryBytes(log_.back());
@@ -689,9 +708,9 @@ void Replica::CheckInvariants() const {
   CORRAL_ASSERT(base_zxid_ <= applied_zxid_ || base_zxid_ == installing_snapshot_zxid_,
                 "dropped an entry that was not applied");
   if (role_ == Role::kLeader) {
-    CORRAL_ASSERT(hard_.voted_for == options_.id || options_.voters.size() == 1 ||
-                      hard_.voted_for == 0,
-                  "a leader voted for itself");
+    CORRAL_ASSERT(
+        hard_.voted_for == options_.id || options_.voters.size() == 1 || hard_.voted_for == 0,
+        "a leader voted for itself");
     CORRAL_ASSERT(IsVoter(options_.id), "an observer never leads");
   }
 }

@@ -9,7 +9,9 @@
 //     Ready rd = replica.TakeReady();
 //     send(rd.messages_now);                 // may go before anything is durable
 //     if (rd.hard_state) persist it atomically;
-//     if (rd.snapshot) install it (state + snapshot file; the log restarts after it);
+//     if (rd.snapshot) install it (state + snapshot file; the log restarts after it: the core
+//                      installs one only when it lacks the entry at its zxid, and then drops
+//                      every entry it held);
 //     if (rd.truncate_after) drop log entries with zxid > *rd.truncate_after;
 //     append rd.entries; fsync;              // group commit: one fsync for the batch
 //     send(rd.messages);                     // only now: they promise what is durable
@@ -43,7 +45,7 @@ const char* RoleName(Role role);
 // What must survive a restart besides the log: written atomically before any message that
 // depends on it is sent.
 struct HardState {
-  int64_t epoch = 0;      // the highest epoch this member has seen (Raft's currentTerm)
+  int64_t epoch = 0;       // the highest epoch this member has seen (Raft's currentTerm)
   MemberId voted_for = 0;  // whom it voted for in `epoch` (0: nobody)
   bool operator==(const HardState&) const = default;
 };
@@ -134,9 +136,9 @@ class Replica {
 
  private:
   struct Progress {
-    int64_t match_zxid = 0;  // last entry known durable and matching on the follower
+    int64_t match_zxid = 0;      // last entry known durable and matching on the follower
     int64_t next_prev_zxid = 0;  // prev_zxid of the next append
-    bool probing = true;       // waiting for a reply that tells where the logs match
+    bool probing = true;         // waiting for a reply that tells where the logs match
     bool snapshot_pending = false;
     int inflight = 0;
     int ticks_since_send = 0;
