@@ -16,6 +16,8 @@ std::string Status::ToString() const {
       return "I/O error: " + message_;
     case Code::kResourceExhausted:
       return "resource exhausted: " + message_;
+    case Code::kFailedPrecondition:
+      return "failed precondition: " + message_;
   }
   return message_;
 }

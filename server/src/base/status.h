@@ -11,7 +11,15 @@ namespace corral {
 
 class [[nodiscard]] Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kCorruption, kIoError, kResourceExhausted };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kCorruption,
+    kIoError,
+    kResourceExhausted,
+    kFailedPrecondition,  // the system is not in a state to do it (e.g. not the leader)
+  };
 
   Status() = default;
   // For passing an error on with more context: Status(other.code(), "while X: " + ...).
@@ -25,6 +33,10 @@ class [[nodiscard]] Status {
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status ResourceExhausted(std::string msg) {
     return {Code::kResourceExhausted, std::move(msg)};
+  }
+
+  static Status FailedPrecondition(std::string msg) {
+    return {Code::kFailedPrecondition, std::move(msg)};
   }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -206,9 +206,8 @@ class Replica {
   std::vector<Message> out_now_;
   std::vector<Message> out_after_persist_;
   std::vector<Message> inbox_;
+  bool append_pending_ = false;  // proposals not yet sent to followers (sent at TakeReady)
   bool ready_out_ = false;
-  // What the Ready that is out promised, so Advance can account for it.
-  int64_t ready_stable_zxid_ = 0;
 };
 
 }  // namespace corral::consensus

@@ -1,0 +1,694 @@
+#include "consensus/replica.h"
+
+#include <algorithm>
+#include <string>
+
+#include "base/assert.h"
+
+namespace corral::consensus {
+namespace {
+
+// The zxid counter is 32 bits. A leader that gets near the end steps down so the next leader
+// starts a new epoch (ZooKeeper forces an election at the same point).
+constexpr int64_t kCounterMax = 0xfffffff0LL;
+
+size_t EntryBytes(const Txn& t) { return t.request.size() + 64; }
+
+}  // namespace
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kFollower:
+      return "follower";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
+    case Role::kObserver:
+      return "observer";
+  }
+  return "unknown";
+}
+
+Replica::Replica(ReplicaOptions options, HardState hard_state, RecoveredLog log,
+                 env::Random* random)
+    : options_(std::move(options)), random_(random), hard_(hard_state) {
+  CORRAL_ASSERT(options_.id != 0, "member id 0 is reserved for 'nobody'");
+  CORRAL_ASSERT(options_.election_timeout_ticks > options_.heartbeat_ticks,
+                "election timeout must exceed the heartbeat interval");
+  base_zxid_ = log.applied_zxid;
+  for (Txn& t : log.entries) {
+    CORRAL_ASSERT(t.zxid > last_zxid(), "recovered log out of order");
+    log_bytes_ += EntryBytes(t);
+    log_.push_back(std::move(t));
+  }
+  stable_zxid_ = durable_zxid_ = last_zxid();
+  commit_zxid_ = applied_zxid_ = handed_commit_zxid_ = base_zxid_;
+  for (MemberId m : options_.voters) {
+    if (m != options_.id) progress_[m] = Progress{};
+  }
+  for (MemberId m : options_.observers) {
+    if (m != options_.id) progress_[m] = Progress{};
+  }
+  role_ = IsVoter(options_.id) ? Role::kFollower : Role::kObserver;
+  ResetElectionTimer();
+}
+
+int64_t Replica::last_zxid() const { return log_.empty() ? base_zxid_ : log_.back().zxid; }
+
+bool Replica::IsVoter(MemberId id) const {
+  return std::find(options_.voters.begin(), options_.voters.end(), id) != options_.voters.end();
+}
+
+size_t Replica::Quorum() const { return options_.voters.size() / 2 + 1; }
+
+void Replica::ResetElectionTimer() {
+  election_elapsed_ = 0;
+  randomized_election_timeout_ =
+      options_.election_timeout_ticks +
+      static_cast<int>(random_->Next() % static_cast<uint64_t>(options_.election_timeout_ticks));
+}
+
+void Replica::SetEpoch(int64_t epoch) {
+  CORRAL_ASSERT(epoch >= hard_.epoch, "epochs never go back");
+  if (epoch == hard_.epoch) return;
+  hard_.epoch = epoch;
+  hard_.voted_for = 0;
+  hard_dirty_ = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+
+void Replica::BecomeFollower(int64_t epoch, MemberId leader) {
+  SetEpoch(epoch);
+  if (leader_ != leader || role_ == Role::kLeader || role_ == Role::kCandidate) {
+    synced_target_known_ = false;
+  }
+  role_ = IsVoter(options_.id) ? Role::kFollower : Role::kObserver;
+  leader_ = leader;
+  pre_candidate_ = false;
+  votes_.clear();
+  ResetElectionTimer();
+}
+
+void Replica::StartElection(bool pre_vote) {
+  votes_.clear();
+  votes_.insert(options_.id);
+  pre_candidate_ = pre_vote;
+  leader_ = 0;
+  synced_target_known_ = false;
+  int64_t asked_epoch = hard_.epoch + 1;
+  if (!pre_vote) {
+    role_ = Role::kCandidate;
+    SetEpoch(asked_epoch);
+    hard_.voted_for = options_.id;
+    hard_dirty_ = true;
+  }
+  ResetElectionTimer();
+  if (votes_.size() >= Quorum()) {
+    if (pre_vote) {
+      StartElection(false);
+    } else {
+      BecomeLeader();
+    }
+    return;
+  }
+  for (MemberId m : options_.voters) {
+    if (m == options_.id) continue;
+    Message req;
+    req.type = MessageType::kVoteRequest;
+    req.to = m;
+    req.epoch = asked_epoch;
+    req.pre_vote = pre_vote;
+    req.last_zxid = last_zxid();
+    // A real vote request promises our own vote is cast (voted_for): persist first.
+    Send(std::move(req), /*after_persist=*/!pre_vote);
+  }
+}
+
+void Replica::BecomeLeader() {
+  role_ = Role::kLeader;
+  leader_ = options_.id;
+  pre_candidate_ = false;
+  votes_.clear();
+  heartbeat_elapsed_ = 0;
+  check_quorum_elapsed_ = 0;
+  election_elapsed_ = 0;
+  for (auto& [id, pr] : progress_) {
+    pr = Progress{};
+    pr.next_prev_zxid = last_zxid();
+  }
+  // The first entry of the epoch: once a majority has it, everything before it is committed,
+  // and this leader may serve (see Synced()).
+  Txn start;
+  start.zxid = MakeZxid(hard_.epoch, 0);
+  start.type = kTxnEpochStart;
+  CORRAL_ASSERT(start.zxid > last_zxid(), "a new epoch starts above every entry");
+  epoch_start_zxid_ = start.zxid;
+  log_bytes_ += EntryBytes(start);
+  log_.push_back(std::move(start));
+  BroadcastAppend(/*heartbeat=*/false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+void Replica::Tick() {
+  if (role_ == Role::kLeader) {
+    if (++heartbeat_elapsed_ >= options_.heartbeat_ticks) {
+      heartbeat_elapsed_ = 0;
+      BroadcastAppend(/*heartbeat=*/true);
+    }
+    for (auto& [id, pr] : progress_) {
+      if (pr.snapshot_pending && ++pr.snapshot_ticks > 4 * options_.election_timeout_ticks) {
+        // No answer to the snapshot: send it again from scratch.
+        pr.snapshot_pending = false;
+        pr.probing = true;
+        pr.inflight = 0;
+      }
+    }
+    if (++check_quorum_elapsed_ >= options_.election_timeout_ticks) {
+      check_quorum_elapsed_ = 0;
+      election_elapsed_ = 0;
+      size_t heard = 1;
+      for (auto& [id, pr] : progress_) {
+        if (pr.heard && IsVoter(id)) heard++;
+        pr.heard = false;
+      }
+      if (heard < Quorum()) BecomeFollower(hard_.epoch, 0);  // cut off: stop serving
+    }
+    return;
+  }
+  election_elapsed_++;
+  if (role_ == Role::kObserver) return;
+  if (election_elapsed_ >= randomized_election_timeout_) StartElection(/*pre_vote=*/true);
+}
+
+void Replica::Step(const Message& m) {
+  if (m.to != options_.id || m.from == options_.id || progress_.count(m.from) == 0) return;
+  switch (m.type) {
+    case MessageType::kForward:
+    case MessageType::kSyncRequest:
+    case MessageType::kSyncReply:
+    case MessageType::kSessionTouch:
+      HandleNodeMessage(m);
+      return;
+    case MessageType::kVoteRequest:
+      HandleVoteRequest(m);
+      return;
+    default:
+      break;
+  }
+  if (m.epoch > hard_.epoch) {
+    if (m.type == MessageType::kVoteReply && m.pre_vote && m.granted) {
+      // A granted pre-vote echoes the epoch we would campaign for; it is not a newer epoch.
+    } else if (m.type == MessageType::kAppend || m.type == MessageType::kSnapshot) {
+      BecomeFollower(m.epoch, m.from);
+    } else {
+      BecomeFollower(m.epoch, 0);
+    }
+  } else if (m.epoch < hard_.epoch) {
+    if (m.type == MessageType::kAppend || m.type == MessageType::kSnapshot) {
+      // A leader of an older epoch: tell it so it steps down.
+      Message reply;
+      reply.type = MessageType::kAppendReply;
+      reply.to = m.from;
+      reply.success = false;
+      reply.prev_zxid = 0;
+      Send(std::move(reply), /*after_persist=*/false);
+    }
+    return;
+  }
+  switch (m.type) {
+    case MessageType::kVoteReply:
+      HandleVoteReply(m);
+      return;
+    case MessageType::kAppend:
+      HandleAppend(m);
+      return;
+    case MessageType::kAppendReply:
+      HandleAppendReply(m);
+      return;
+    case MessageType::kSnapshot:
+      HandleSnapshot(m);
+      return;
+    default:
+      return;
+  }
+}
+
+void Replica::HandleVoteRequest(const Message& m) {
+  if (!IsVoter(m.from) || !IsVoter(options_.id)) return;
+  // Leader stickiness: while this member has heard from a live leader within the election
+  // timeout, it ignores campaigns, so a member that was only cut off from the leader cannot
+  // depose it (and check quorum makes a leader that lost its majority step down).
+  bool in_lease = leader_ != 0 && election_elapsed_ < options_.election_timeout_ticks;
+  if (m.epoch > hard_.epoch && in_lease) return;
+  Message reply;
+  reply.type = MessageType::kVoteReply;
+  reply.to = m.from;
+  reply.pre_vote = m.pre_vote;
+  bool up_to_date = m.last_zxid >= last_zxid();
+  if (m.pre_vote) {
+    reply.granted = m.epoch > hard_.epoch && up_to_date;
+    // A grant echoes the asked epoch; a refusal carries ours so a stale asker catches up.
+    reply.epoch = reply.granted ? m.epoch : hard_.epoch;
+    Send(std::move(reply), /*after_persist=*/false);
+    return;
+  }
+  if (m.epoch < hard_.epoch) {
+    reply.granted = false;
+    reply.epoch = hard_.epoch;
+    Send(std::move(reply), false);
+    return;
+  }
+  if (m.epoch > hard_.epoch) BecomeFollower(m.epoch, 0);
+  bool can_vote = hard_.voted_for == 0 || hard_.voted_for == m.from;
+  reply.granted = can_vote && up_to_date;
+  reply.epoch = hard_.epoch;
+  if (reply.granted) {
+    if (hard_.voted_for != m.from) {
+      hard_.voted_for = m.from;
+      hard_dirty_ = true;
+    }
+    ResetElectionTimer();
+  }
+  // The vote must be durable before the candidate hears of it: a restarted member that forgot
+  // it could vote twice in one epoch.
+  Send(std::move(reply), /*after_persist=*/true);
+}
+
+void Replica::HandleVoteReply(const Message& m) {
+  if (!IsVoter(m.from) || !m.granted) return;
+  if (m.pre_vote) {
+    if (!pre_candidate_ || m.epoch != hard_.epoch + 1) return;
+    votes_.insert(m.from);
+    if (votes_.size() >= Quorum()) StartElection(/*pre_vote=*/false);
+    return;
+  }
+  if (role_ != Role::kCandidate || m.epoch != hard_.epoch) return;
+  votes_.insert(m.from);
+  if (votes_.size() >= Quorum()) BecomeLeader();
+}
+
+void Replica::HandleAppend(const Message& m) {
+  if (role_ == Role::kLeader) {
+    CORRAL_ASSERT(m.from == options_.id, "two leaders in one epoch");
+    return;
+  }
+  if (role_ == Role::kCandidate || pre_candidate_ || leader_ != m.from) {
+    BecomeFollower(hard_.epoch, m.from);
+  }
+  election_elapsed_ = 0;
+  Message reply;
+  reply.type = MessageType::kAppendReply;
+  reply.to = m.from;
+  reply.prev_zxid = m.prev_zxid;
+  // Entries up to our commit point are the leader's too (committed prefixes agree).
+  bool matched = m.prev_zxid <= commit_zxid_ || HasEntry(m.prev_zxid);
+  if (!matched) {
+    reply.success = false;
+    reply.match_zxid = LastAtOrBefore(m.prev_zxid - 1);
+    Send(std::move(reply), /*after_persist=*/true);
+    return;
+  }
+  int64_t prev = m.prev_zxid;
+  for (const Txn& e : m.entries) {
+    CORRAL_ASSERT(e.zxid > prev, "append entries out of order");
+    if (e.zxid <= commit_zxid_ || HasEntry(e.zxid)) {
+      prev = e.zxid;  // the same entry (one zxid, one entry)
+      continue;
+    }
+    // Anything we hold after `prev` is not in the leader's log: drop it.
+    if (last_zxid() > prev) TruncateAfter(prev);
+    log_bytes_ += EntryBytes(e);
+    log_.push_back(e);
+    prev = e.zxid;
+  }
+  int64_t last_new = m.entries.empty() ? m.prev_zxid : m.entries.back().zxid;
+  last_new = std::max(last_new, std::min(commit_zxid_, last_zxid()));
+  if (m.commit_zxid > commit_zxid_) {
+    commit_zxid_ = std::max(commit_zxid_, std::min(m.commit_zxid, last_new));
+  }
+  if (!synced_target_known_) {
+    synced_target_known_ = true;
+    epoch_start_zxid_ = m.commit_zxid;
+  }
+  reply.success = true;
+  reply.match_zxid = last_new;
+  // Sent once everything up to last_new is durable (the driver persists this Ready first).
+  Send(std::move(reply), /*after_persist=*/true);
+}
+
+void Replica::HandleSnapshot(const Message& m) {
+  if (role_ == Role::kLeader) return;
+  if (role_ == Role::kCandidate || pre_candidate_ || leader_ != m.from) {
+    BecomeFollower(hard_.epoch, m.from);
+  }
+  election_elapsed_ = 0;
+  Message reply;
+  reply.type = MessageType::kAppendReply;
+  reply.to = m.from;
+  reply.success = true;
+  reply.prev_zxid = m.snapshot_zxid;
+  if (m.snapshot_zxid <= commit_zxid_) {
+    reply.match_zxid = commit_zxid_;  // we have that much already
+    Send(std::move(reply), true);
+    return;
+  }
+  // The snapshot replaces the log: what we hold may be divergent or behind; everything the
+  // leader has after the snapshot comes with the next appends.
+  log_.clear();
+  log_bytes_ = 0;
+  pending_truncate_.reset();
+  base_zxid_ = m.snapshot_zxid;
+  stable_zxid_ = durable_zxid_ = base_zxid_;
+  commit_zxid_ = handed_commit_zxid_ = base_zxid_;
+  pending_snapshot_ = InstallSnapshot{m.snapshot_zxid, m.snapshot};
+  if (!synced_target_known_) {
+    synced_target_known_ = true;
+    epoch_start_zxid_ = m.snapshot_zxid;
+  }
+  reply.match_zxid = m.snapshot_zxid;
+  Send(std::move(reply), true);
+}
+
+void Replica::HandleAppendReply(const Message& m) {
+  if (role_ != Role::kLeader) return;
+  Progress& pr = progress_[m.from];
+  pr.heard = true;
+  if (m.success) {
+    pr.match_zxid = std::max(pr.match_zxid, m.match_zxid);
+    if (pr.snapshot_pending && m.prev_zxid == 0) {
+      MaybeCommit();  // the answer to a heartbeat; the snapshot's own answer is still due
+      return;
+    }
+    if (pr.snapshot_pending || pr.probing) {
+      pr.snapshot_pending = false;
+      pr.probing = false;
+      pr.inflight = 0;
+      pr.next_prev_zxid = pr.match_zxid;
+    } else {
+      pr.inflight = std::max(0, pr.inflight - 1);
+      if (pr.match_zxid >= pr.next_prev_zxid) {
+        pr.inflight = 0;
+        pr.next_prev_zxid = pr.match_zxid;
+      }
+    }
+    MaybeCommit();
+    if (pr.next_prev_zxid < last_zxid()) SendAppend(m.from, /*heartbeat_only=*/false);
+    return;
+  }
+  // Refused. A refusal of something at or below what is known to match is stale.
+  if (m.prev_zxid <= pr.match_zxid || pr.snapshot_pending) return;
+  pr.probing = true;
+  pr.inflight = 0;
+  int64_t hint = std::min(m.match_zxid, m.prev_zxid - 1);
+  pr.next_prev_zxid = std::max(pr.match_zxid, hint < base_zxid_ ? hint : LastAtOrBefore(hint));
+  SendAppend(m.from, /*heartbeat_only=*/false);
+}
+
+void Replica::HandleNodeMessage(const Message& m) {
+  if (m.epoch != hard_.epoch) return;  // meant for another epoch's leader or follower
+  if (m.type == MessageType::kSyncReply) {
+    if (role_ != Role::kLeader && leader_ == m.from) inbox_.push_back(m);
+    return;
+  }
+  if (role_ == Role::kLeader) inbox_.push_back(m);
+}
+
+StatusOr<int64_t> Replica::Propose(Txn txn) {
+  if (role_ != Role::kLeader) return Status::FailedPrecondition("not the leader");
+  int64_t last = last_zxid();
+  CORRAL_ASSERT(EpochOf(last) == hard_.epoch, "a leader's log ends in its own epoch");
+  if (CounterOf(last) >= kCounterMax) {
+    BecomeFollower(hard_.epoch, 0);
+    return Status::FailedPrecondition("zxid counter exhausted; a new epoch is needed");
+  }
+  txn.zxid = last + 1;
+  log_bytes_ += EntryBytes(txn);
+  log_.push_back(std::move(txn));
+  append_pending_ = true;
+  return log_.back().zxid;
+}
+
+Status Replica::SendToLeader(Message m) {
+  if (leader_ == 0) return Status::FailedPrecondition("no leader known");
+  m.from = options_.id;
+  m.epoch = hard_.epoch;
+  if (leader_ == options_.id) {
+    m.to = options_.id;
+    inbox_.push_back(std::move(m));
+    return Status::Ok();
+  }
+  m.to = leader_;
+  Send(std::move(m), /*after_persist=*/false);
+  return Status::Ok();
+}
+
+void Replica::SendTo(MemberId to, Message m) {
+  m.to = to;
+  if (to == options_.id) {
+    m.from = options_.id;
+    m.epoch = hard_.epoch;
+    inbox_.push_back(std::move(m));
+    return;
+  }
+  Send(std::move(m), /*after_persist=*/false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replication
+
+void Replica::BroadcastAppend(bool heartbeat) {
+  for (auto& [id, pr] : progress_) {
+    if (heartbeat && pr.probing) {
+      pr.inflight = 0;  // the last probe may be lost: probe again
+      SendAppend(id, false);
+    } else {
+      SendAppend(id, /*heartbeat_only=*/heartbeat);
+    }
+  }
+}
+
+void Replica::SendAppend(MemberId to, bool heartbeat_only) {
+  Progress& pr = progress_[to];
+  Message m;
+  m.to = to;
+  if (pr.snapshot_pending) {
+    if (!heartbeat_only) return;
+    // Keeps the follower from campaigning while it loads the snapshot. prev 0 claims nothing
+    // (its reply changes no progress); the commit point tells it what to catch up to.
+    m.type = MessageType::kAppend;
+    m.prev_zxid = 0;
+    m.commit_zxid = commit_zxid_;
+    Send(std::move(m), false);
+    return;
+  }
+  if (pr.next_prev_zxid < base_zxid_) {
+    // The entries it needs are gone from memory: it gets the state instead.
+    m.type = MessageType::kSnapshot;
+    pr.snapshot_pending = true;
+    pr.snapshot_ticks = 0;
+    Send(std::move(m), false);
+    return;
+  }
+  if (!heartbeat_only && !pr.probing && pr.inflight >= options_.inflight_appends_max) return;
+  if (!heartbeat_only && pr.probing && pr.inflight > 0) return;
+  m.type = MessageType::kAppend;
+  m.prev_zxid = pr.next_prev_zxid;
+  if (!heartbeat_only) {
+    size_t bytes = 0;
+    for (size_t i = IndexAfter(pr.next_prev_zxid); i < log_.size(); ++i) {
+      if (m.entries.size() >= options_.append_entries_max) break;
+      if (!m.entries.empty() && bytes + EntryBytes(log_[i]) > options_.append_bytes_max) break;
+      bytes += EntryBytes(log_[i]);
+      m.entries.push_back(log_[i]);
+    }
+  }
+  // A follower may only take the commit point as far as what it matched of this message.
+  m.commit_zxid = commit_zxid_;
+  if (!m.entries.empty()) {
+    if (pr.probing) {
+      pr.inflight = 1;
+    } else {
+      pr.next_prev_zxid = m.entries.back().zxid;
+      pr.inflight++;
+    }
+  } else if (pr.probing && !heartbeat_only) {
+    pr.inflight = 1;
+  }
+  // The leader's own copy need not be durable first: it counts toward a majority only once it
+  // is (MaybeCommit uses durable_zxid_ for this member).
+  Send(std::move(m), /*after_persist=*/false);
+}
+
+void Replica::MaybeCommit() {
+  if (role_ != Role::kLeader) return;
+  std::vector<int64_t> matches;
+  matches.push_back(IsVoter(options_.id) ? durable_zxid_ : 0);
+  for (const auto& [id, pr] : progress_) {
+    if (IsVoter(id)) matches.push_back(pr.match_zxid);
+  }
+  std::sort(matches.begin(), matches.end(), std::greater<int64_t>());
+  int64_t candidate = matches[Quorum() - 1];
+  // Only an entry of this epoch is committed by counting copies; older ones follow it.
+  if (candidate > commit_zxid_ && EpochOf(candidate) == hard_.epoch) {
+    CORRAL_ASSERT(candidate <= last_zxid(), "commit beyond the log");
+    commit_zxid_ = candidate;
+  }
+}
+
+void Replica::Send(Message m, bool after_persist) {
+  m.from = options_.id;
+  // Vote messages carry the epoch their sender chose (a candidate asks for the next one; a
+  // pre-vote grant echoes it); everything else carries ours.
+  if (m.type != MessageType::kVoteRequest && m.type != MessageType::kVoteReply) {
+    m.epoch = hard_.epoch;
+  }
+  (after_persist ? out_after_persist_ : out_now_).push_back(std::move(m));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The in-memory log
+
+bool Replica::HasEntry(int64_t zxid) const {
+  if (zxid == base_zxid_) return true;
+  if (zxid < base_zxid_ || log_.empty() || zxid > log_.back().zxid) return false;
+  size_t i = IndexAfter(zxid - 1);
+  return i < log_.size() && log_[i].zxid == zxid;
+}
+
+size_t Replica::IndexAfter(int64_t zxid) const {
+  auto it = std::upper_bound(log_.begin(), log_.end(), zxid,
+                             [](int64_t z, const Txn& t) { return z < t.zxid; });
+  return static_cast<size_t>(it - log_.begin());
+}
+
+int64_t Replica::LastAtOrBefore(int64_t zxid) const {
+  size_t i = IndexAfter(zxid);
+  // Nothing in memory at or before it: the base, or `zxid` itself when it is older than that.
+  if (i == 0) return std::min(base_zxid_, zxid);
+  return log_[i - 1].zxid;
+}
+
+void Replica::TruncateAfter(int64_t zxid) {
+  CORRAL_ASSERT(zxid >= commit_zxid_, "truncating a committed entry");
+  size_t keep = IndexAfter(zxid);
+  while (log_.size() > keep) {
+    log_bytes_ -= EntryBytes(log_.back());
+    log_.pop_back();
+  }
+  if (zxid < stable_zxid_) {
+    // The driver already has some of them: it must drop them too.
+    pending_truncate_ = pending_truncate_ ? std::min(*pending_truncate_, zxid) : zxid;
+    stable_zxid_ = zxid;
+  }
+  durable_zxid_ = std::min(durable_zxid_, zxid);
+}
+
+void Replica::CompactCache() {
+  while (!log_.empty() && log_.front().zxid <= applied_zxid_ &&
+         log_.size() > options_.cached_entries_min && log_bytes_ > options_.cached_bytes_max) {
+    log_bytes_ -= EntryBytes(log_.front());
+    base_zxid_ = log_.front().zxid;
+    log_.pop_front();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+bool Replica::HasReady() const {
+  if (ready_out_) return false;
+  return append_pending_ || !out_now_.empty() || !out_after_persist_.empty() || hard_dirty_ ||
+         pending_snapshot_ || pending_truncate_ || last_zxid() > stable_zxid_ ||
+         commit_zxid_ > handed_commit_zxid_ || !inbox_.empty();
+}
+
+Ready Replica::TakeReady() {
+  CORRAL_ASSERT(!ready_out_, "TakeReady before Advance");
+  if (append_pending_) {
+    append_pending_ = false;
+    if (role_ == Role::kLeader) {
+      for (auto& [id, pr] : progress_) {
+        if (pr.next_prev_zxid < last_zxid()) SendAppend(id, false);
+      }
+    }
+  }
+  Ready rd;
+  rd.messages_now = std::move(out_now_);
+  out_now_.clear();
+  if (hard_dirty_) rd.hard_state = hard_;
+  hard_dirty_ = false;
+  rd.snapshot = std::move(pending_snapshot_);
+  pending_snapshot_.reset();
+  rd.truncate_after = pending_truncate_;
+  pending_truncate_.reset();
+  for (size_t i = IndexAfter(stable_zxid_); i < log_.size(); ++i) rd.entries.push_back(log_[i]);
+  stable_zxid_ = last_zxid();
+  rd.messages = std::move(out_after_persist_);
+  out_after_persist_.clear();
+  for (size_t i = IndexAfter(handed_commit_zxid_); i < log_.size(); ++i) {
+    if (log_[i].zxid > commit_zxid_) break;
+    rd.committed.push_back(log_[i]);
+  }
+  handed_commit_zxid_ = commit_zxid_;
+  rd.inbox = std::move(inbox_);
+  inbox_.clear();
+  ready_out_ = true;
+  return rd;
+}
+
+void Replica::Advance(const Ready& rd) {
+  CORRAL_ASSERT(ready_out_, "Advance without a Ready");
+  ready_out_ = false;
+  if (!rd.entries.empty()) {
+    durable_zxid_ = std::max(durable_zxid_, std::min(rd.entries.back().zxid, stable_zxid_));
+  }
+  if (rd.snapshot) applied_zxid_ = std::max(applied_zxid_, rd.snapshot->zxid);
+  if (!rd.committed.empty()) applied_zxid_ = std::max(applied_zxid_, rd.committed.back().zxid);
+  MaybeCommit();
+  CompactCache();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+bool Replica::Synced() const {
+  if (role_ == Role::kLeader) return applied_zxid_ >= epoch_start_zxid_;
+  if (role_ != Role::kFollower && role_ != Role::kObserver) return false;
+  return leader_ != 0 && synced_target_known_ && applied_zxid_ >= epoch_start_zxid_;
+}
+
+std::map<MemberId, int64_t> Replica::MatchZxids() const {
+  std::map<MemberId, int64_t> out;
+  for (const auto& [id, pr] : progress_) out[id] = pr.match_zxid;
+  return out;
+}
+
+void Replica::CheckInvariants() const {
+  int64_t prev = base_zxid_;
+  for (const Txn& t : log_) {
+    CORRAL_ASSERT(t.zxid > prev, "log zxids strictly increase");
+    prev = t.zxid;
+  }
+  CORRAL_ASSERT(EpochOf(last_zxid()) <= hard_.epoch || role_ != Role::kLeader,
+                "a leader holds no entry of a later epoch");
+  CORRAL_ASSERT(applied_zxid_ <= commit_zxid_, "applied beyond the commit point");
+  CORRAL_ASSERT(commit_zxid_ <= last_zxid(), "committed beyond the log");
+  CORRAL_ASSERT(handed_commit_zxid_ <= commit_zxid_, "handed out beyond the commit point");
+  CORRAL_ASSERT(durable_zxid_ <= stable_zxid_ || durable_zxid_ == base_zxid_,
+                "durable beyond what was handed out");
+  CORRAL_ASSERT(stable_zxid_ <= last_zxid(), "stable beyond the log");
+  CORRAL_ASSERT(base_zxid_ <= applied_zxid_, "dropped an entry that was not applied");
+  if (role_ == Role::kLeader) {
+    CORRAL_ASSERT(hard_.voted_for == options_.id || options_.voters.size() == 1 ||
+                      hard_.voted_for == 0,
+                  "a leader voted for itself");
+    CORRAL_ASSERT(IsVoter(options_.id), "an observer never leads");
+  }
+}
+
+}  // namespace corral::consensus
