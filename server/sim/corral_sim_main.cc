@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
     }
   }
   corral::sim::InstallAbortReporter();
+  // A core assertion aborts the process: the trace up to it must be out already.
+  if (verbose) std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const auto start = std::chrono::steady_clock::now();
   uint64_t runs = 0, failures = 0, committed = 0, acked = 0, steps = 0;
   for (uint64_t seed = first;; ++seed) {

@@ -1,5 +1,7 @@
 #include "sim/sim_config.h"
 
+#include <algorithm>
+
 #include "sim/sim_random.h"
 
 namespace corral::sim {
@@ -13,7 +15,7 @@ SimConfig RandomConfig(uint64_t seed, int members) {
   SimRandom r(SplitMix64(&mix));
 
   consensus::ReplicaOptions& o = c.replica;
-  o.election_timeout_ticks = static_cast<int>(r.Range(5, 15));
+  o.election_timeout_ticks = static_cast<int>(r.Range(8, 20));
   o.heartbeat_ticks = static_cast<int>(r.Range(1, 3));
   o.append_entries_max = r.OneIn(3) ? r.Range(1, 4) : r.Range(16, 256);
   o.append_bytes_max = r.OneIn(4) ? 1024 : (1 << 20);
@@ -23,7 +25,12 @@ SimConfig RandomConfig(uint64_t seed, int members) {
     o.cached_bytes_max = static_cast<size_t>(r.Range(512, 8192));
     o.cached_entries_min = static_cast<size_t>(r.Range(1, 20));
   }
-  c.fsync_ticks_max = r.Range(0, 4);
+  // Liveness needs a heartbeat round trip (network 2-4 ticks once faults stop, plus an fsync
+  // on the follower) to fit in an election timeout, as any real deployment is tuned: a leader
+  // that cannot hear from a majority within one timeout steps down (check quorum).
+  c.fsync_ticks_max = r.Range(
+      0,
+      std::max<int64_t>(0, std::min<int64_t>(4, o.election_timeout_ticks - o.heartbeat_ticks - 5)));
   c.local_snapshot_ppm = r.OneIn(2) ? r.Range(0, 200000) : 0;
 
   FaultPlan& f = c.faults;

@@ -103,7 +103,10 @@ void SimMember::StartReady() {
     return;
   }
   SendAll(rd.messages_now);
-  const int64_t fsync_ticks = random_.Range(config_.fsync_ticks_min, config_.fsync_ticks_max);
+  // A Ready that persists nothing needs no fsync: its messages go out at once.
+  const bool persists = rd.hard_state || rd.snapshot || rd.truncate_after || !rd.entries.empty();
+  const int64_t fsync_ticks =
+      persists ? random_.Range(config_.fsync_ticks_min, config_.fsync_ticks_max) : 0;
   flight.durable_at_tick = env_->now() + fsync_ticks;
   env_->trace().Event(env_->now(), "write", id_, static_cast<int64_t>(rd.entries.size()),
                       rd.entries.empty() ? 0 : rd.entries.back().zxid, fsync_ticks);

@@ -324,7 +324,7 @@ bool Simulation::Converged() const {
   const consensus::Replica& leader = members_[static_cast<size_t>(leader_id - 1)]->replica();
   if (!leader.Synced() || leader.commit_zxid() != leader.last_zxid()) return false;
   for (const auto& m : members_) {
-    if (!m->up() || m->writing()) return false;
+    if (!m->up()) return false;
     const consensus::Replica& r = m->replica();
     if (r.epoch() != leader.epoch()) return false;
     if (m->id() != leader_id && (r.leader() != leader_id || r.role() != Role::kFollower)) {

@@ -110,7 +110,7 @@ class Simulation : private MemberEnv {
   // The up member that is leader in the highest epoch (0: none).
   MemberId Leader() const;
   // All members up and agreeing on one leader, which has committed and every member applied
-  // everything the leader has; no write in progress.
+  // everything the leader has.
   bool Converged() const;
   // One line per member: role, epoch, zxids; for failure messages.
   std::string Describe() const;
