@@ -1,6 +1,8 @@
 // corral-sim: runs the deterministic simulator.
 //   corral-sim --seeds 1..1000 [--members 3|5]   sweep; prints failures and a summary
 //   corral-sim --seed N [--members M] [--verbose] one run; --verbose prints its trace
+//   --no-promise-check: do not stop at a message that promises more than the disk holds (to
+//   see what the broken promise leads to)
 // Without --members, even seeds run 3 members and odd seeds 5. Exit status 1 if any run failed.
 #include <chrono>
 #include <cstdint>
@@ -17,7 +19,8 @@ namespace {
 void Usage() {
   std::fprintf(stderr,
                "usage: corral-sim --seeds A..B [--members 3|5]\n"
-               "       corral-sim --seed N [--members M] [--verbose]\n");
+               "       corral-sim --seed N [--members M] [--verbose]\n"
+               "       --no-promise-check  let broken durability promises through\n");
   std::exit(2);
 }
 
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
   int members = 0;
   bool verbose = false;
   bool single = false;
+  bool check_promises = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -47,6 +51,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--members" && has_value) {
       members = std::atoi(argv[++i]);
       if (members < 1) Usage();
+    } else if (arg == "--no-promise-check") {
+      check_promises = false;
     } else if (arg == "--verbose") {
       verbose = true;
     } else {
@@ -60,7 +66,8 @@ int main(int argc, char** argv) {
   uint64_t runs = 0, failures = 0, committed = 0, acked = 0, steps = 0;
   for (uint64_t seed = first;; ++seed) {
     const int n = members > 0 ? members : corral::sim::DefaultMembers(seed);
-    corral::sim::RunResult r = corral::sim::RunSeed(seed, n, verbose ? stdout : nullptr);
+    corral::sim::RunResult r =
+        corral::sim::RunSeed(seed, n, verbose ? stdout : nullptr, check_promises);
     ++runs;
     committed += r.committed_entries;
     acked += r.acknowledged_writes;

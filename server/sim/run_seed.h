@@ -12,7 +12,8 @@ namespace corral::sim {
 int DefaultMembers(uint64_t seed);
 // Runs `seed` with `members` members (RandomConfig); `trace` gets the verbose trace when
 // non-null. An abort inside the run names the seed (abort_reporter.h).
-RunResult RunSeed(uint64_t seed, int members, std::FILE* trace = nullptr);
+RunResult RunSeed(uint64_t seed, int members, std::FILE* trace = nullptr,
+                  bool check_promises = true);
 // "corral-sim --seed N --members M --verbose".
 std::string ReplayCommand(uint64_t seed, int members);
 

@@ -49,6 +49,7 @@ struct SimConfig {
   int client_outstanding_max = 3;
   int64_t client_timeout_ticks = 100;  // a client gives up on its member after this long
 
+  bool check_promises = true;      // see MemberConfig::check_promises
   std::FILE* trace_out = nullptr;  // --verbose
 };
 

@@ -143,7 +143,7 @@ void SimMember::SendAll(const std::vector<Message>& messages) {
       m.snapshot_zxid = copy->last_applied_zxid();
       m.snapshot = env_->snapshots().Put(std::move(copy));
     }
-    CheckPromises(m);
+    if (config_.check_promises) CheckPromises(m);
     env_->Send(m);
   }
 }
@@ -157,7 +157,10 @@ void SimMember::CheckPromises(const Message& m) {
     case MessageType::kAppendReply:
       if (m.success && !disk_.Holds(m.match_zxid)) {
         env_->checker().Fail(who + " acknowledges entries up to " + ZxidString(m.match_zxid) +
-                             " before they are durable");
+                             " to " + std::to_string(m.to) + " in epoch " +
+                             std::to_string(m.epoch) + " (its epoch now " +
+                             std::to_string(replica_->epoch()) + ") but its disk holds only " +
+                             DurableSummary() + "; they are not durable");
       }
       break;
     case MessageType::kVoteReply:
@@ -239,6 +242,15 @@ bool SimMember::ProposeInOrder(Txn txn, int64_t forwarded_epoch) {
   proposed_xid_[txn.session_id] = txn.xid;
   env_->trace().Event(env_->now(), "propose", id_, *zxid, txn.session_id, txn.xid);
   return true;
+}
+
+std::string SimMember::DurableSummary() const {
+  std::string s = "snapshot " + ZxidString(disk_.snapshot().zxid);
+  if (!disk_.log().empty()) {
+    s += " + log " + ZxidString(disk_.log().front().zxid) + ".." +
+         ZxidString(disk_.log().back().zxid);
+  }
+  return s;
 }
 
 SimMember::Submitted SimMember::Submit(int client, Txn txn) {

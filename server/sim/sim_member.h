@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,9 @@ struct MemberConfig {
   int64_t clock_ms_per_tick = 100;
   int64_t clock_offset_ms = 0;  // members' clocks disagree; leaders stamp their own time
   uint64_t seed = 0;            // this member's randomness (election timeouts, fsync times)
+  // Check that every message promises only what the disk holds (on by default; off only to
+  // watch what a broken promise leads to).
+  bool check_promises = true;
 };
 
 // How much of a write in progress survives a crash (see SimDisk).
@@ -123,6 +127,7 @@ class SimMember {
   void HandleInbox(const std::vector<Message>& inbox);
   bool ProposeInOrder(Txn txn, int64_t forwarded_epoch);
   std::shared_ptr<const StateMachine> StateCopy();
+  std::string DurableSummary() const;
   int64_t ClockMs() const;
 
   MemberId id_;

@@ -30,6 +30,7 @@ Simulation::Simulation(SimConfig config)
     mc.replica.voters = voters;
     mc.fsync_ticks_max = config_.fsync_ticks_max;
     mc.local_snapshot_ppm = config_.local_snapshot_ppm;
+    mc.check_promises = config_.check_promises;
     mc.seed = SplitMix64(&member_seeds);
     mc.clock_offset_ms = 1700000000000LL + static_cast<int64_t>(mc.seed % 5000);
     MemberEnv* env = this;
@@ -135,6 +136,11 @@ void Simulation::AfterStep() {
 void Simulation::Send(const Message& message) {
   trace_.Message(now_, "send", message);
   if (send_hook_) send_hook_(message);
+  if (hold_filter_ && hold_filter_(message)) {
+    trace_.Message(now_, "held", message);
+    held_.push_back(message);
+    return;
+  }
   std::vector<Delivery> deliveries = network_.Send(message, &net_random_);
   if (deliveries.empty() && !network_.IsClogged(message.from, message.to)) {
     trace_.Message(now_, "lost", message);
@@ -142,6 +148,34 @@ void Simulation::Send(const Message& message) {
   for (Delivery& d : deliveries) {
     Schedule(now_ + d.delay_ticks, Event{Event::kDeliver, std::move(d.message), 0});
   }
+}
+
+size_t Simulation::Release(const MessageFilter& filter) {
+  size_t released = 0;
+  std::vector<Message> keep;
+  for (Message& m : held_) {
+    if (filter(m)) {
+      trace_.Message(now_, "release", m);
+      Schedule(now_ + 1, Event{Event::kDeliver, std::move(m), 0});
+      ++released;
+    } else {
+      keep.push_back(std::move(m));
+    }
+  }
+  held_ = std::move(keep);
+  return released;
+}
+
+size_t Simulation::DropHeld(const MessageFilter& filter) {
+  const size_t before = held_.size();
+  std::erase_if(held_, filter);
+  return before - held_.size();
+}
+
+size_t Simulation::HeldCount(const MessageFilter& filter) const {
+  size_t n = 0;
+  for (const Message& m : held_) n += filter(m) ? 1 : 0;
+  return n;
 }
 
 void Simulation::WakeAt(MemberId id, int64_t tick) { Schedule(tick, Event{Event::kWake, {}, id}); }

@@ -86,6 +86,15 @@ class Simulation : private MemberEnv {
   void SetNetworkFaults(const NetworkFaults& faults) { network_.set_faults(faults); }
   // Sees every message as it is sent (before the network decides its fate).
   void OnSend(std::function<void(const Message&)> hook) { send_hook_ = std::move(hook); }
+  // Scripted interleavings: from now on, messages matching `filter` are held at send time (a
+  // null filter stops holding; held messages stay held). Release delivers the held messages
+  // matching its filter on the next tick, in the order they were sent, and returns how many;
+  // DropHeld loses them.
+  using MessageFilter = std::function<bool(const Message&)>;
+  void Hold(MessageFilter filter) { hold_filter_ = std::move(filter); }
+  size_t Release(const MessageFilter& filter);
+  size_t DropHeld(const MessageFilter& filter);
+  size_t HeldCount(const MessageFilter& filter) const;
 
   // --- clients -------------------------------------------------------------------------------
   int AddClient();
@@ -155,6 +164,8 @@ class Simulation : private MemberEnv {
   int64_t now_ = 0;
   uint64_t step_ = 0;
   std::function<void(const Message&)> send_hook_;
+  MessageFilter hold_filter_;
+  std::vector<Message> held_;
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<Workload> workload_;
   size_t crashes_ = 0;

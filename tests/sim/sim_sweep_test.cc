@@ -15,7 +15,7 @@ namespace corral::sim {
 namespace {
 
 constexpr int kShards = 8;
-constexpr uint64_t kDefaultSeedsPerShard = 150;
+constexpr uint64_t kDefaultSeedsPerShard = 400;
 
 uint64_t SeedsPerShard() {
   const char* env = std::getenv("CORRAL_SIM_SEEDS_PER_SHARD");
