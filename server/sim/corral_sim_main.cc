@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   // A core assertion aborts the process: the trace up to it must be out already.
   if (verbose) std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const auto start = std::chrono::steady_clock::now();
-  uint64_t runs = 0, failures = 0, committed = 0, acked = 0, steps = 0;
+  uint64_t runs = 0, failures = 0, committed = 0, acked = 0, steps = 0, crashes = 0, snapshots = 0;
   for (uint64_t seed = first;; ++seed) {
     const int n = members > 0 ? members : corral::sim::DefaultMembers(seed);
     corral::sim::RunResult r =
@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
     committed += r.committed_entries;
     acked += r.acknowledged_writes;
     steps += r.steps;
+    crashes += r.crashes;
+    snapshots += r.snapshot_transfers;
     if (!r.ok) {
       ++failures;
       std::printf("FAIL %s\n  replay: %s\n", r.failure.c_str(),
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
           static_cast<unsigned long long>(seed), n, r.ok ? "ok" : "FAILED",
           static_cast<long long>(r.ticks), static_cast<unsigned long long>(r.steps),
           r.committed_entries, r.acknowledged_writes, r.epochs_with_leader, r.crashes,
-          r.snapshot_installs, static_cast<long long>(r.converge_ticks),
+          r.snapshot_transfers, static_cast<long long>(r.converge_ticks),
           static_cast<unsigned long long>(r.trace_hash));
     }
     std::fflush(stdout);
@@ -94,9 +96,10 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "%llu runs, %llu failed, %.1f s, %.1f runs/s; %llu steps, %llu committed, %llu "
-      "acknowledged\n",
+      "acknowledged, %llu crashes, %llu snapshot transfers\n",
       static_cast<unsigned long long>(runs), static_cast<unsigned long long>(failures), seconds,
       seconds > 0 ? runs / seconds : 0.0, static_cast<unsigned long long>(steps),
-      static_cast<unsigned long long>(committed), static_cast<unsigned long long>(acked));
+      static_cast<unsigned long long>(committed), static_cast<unsigned long long>(acked),
+      static_cast<unsigned long long>(crashes), static_cast<unsigned long long>(snapshots));
   return failures == 0 ? 0 : 1;
 }

@@ -124,7 +124,7 @@ void Simulation::OnDeliver(const Message& m) {
     return;
   }
   trace_.Message(now_, "deliver", m);
-  if (m.type == consensus::MessageType::kSnapshot) ++installs_;
+  if (m.type == consensus::MessageType::kSnapshot) ++snapshot_transfers_;
   to.Deliver(m);
   to.Pump();
 }
@@ -465,7 +465,7 @@ RunResult Simulation::Run() {
   result.acknowledged_writes = checker_.acknowledged_writes();
   result.epochs_with_leader = checker_.epochs_with_leader();
   result.crashes = crashes_;
-  result.snapshot_installs = installs_;
+  result.snapshot_transfers = snapshot_transfers_;
   return result;
 }
 

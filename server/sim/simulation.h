@@ -48,7 +48,7 @@ struct RunResult {
   size_t acknowledged_writes = 0;
   size_t epochs_with_leader = 0;
   size_t crashes = 0;
-  size_t snapshot_installs = 0;
+  size_t snapshot_transfers = 0;  // kSnapshot messages delivered
 };
 
 class Simulation : private MemberEnv {
@@ -169,7 +169,7 @@ class Simulation : private MemberEnv {
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<Workload> workload_;
   size_t crashes_ = 0;
-  size_t installs_ = 0;
+  size_t snapshot_transfers_ = 0;
 };
 
 }  // namespace corral::sim
