@@ -138,6 +138,7 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.metrics_http_port, b.metrics_http_port);
   EXPECT_EQ(a.metrics_http_host, b.metrics_http_host);
   EXPECT_EQ(a.my_id, b.my_id);
+  EXPECT_EQ(a.ensemble_id, b.ensemble_id);
   ASSERT_EQ(a.servers.size(), b.servers.size());
   for (size_t i = 0; i < a.servers.size(); ++i) {
     EXPECT_EQ(FormatServerSpec(a.servers[i]), FormatServerSpec(b.servers[i]));
@@ -267,6 +268,7 @@ metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetr
 metricsProvider.httpPort=7001
 metricsProvider.httpHost=127.0.0.4
 electionAlg=3
+ensembleId=prod-east
 )";
 
 TEST(ConfigKeys, EveryKeyIsApplied) {
@@ -307,6 +309,7 @@ TEST(ConfigKeys, EveryKeyIsApplied) {
   EXPECT_EQ(c.admin_server_port, 8081);
   EXPECT_EQ(c.metrics_http_port, 7001);
   EXPECT_EQ(c.metrics_http_host, "127.0.0.4");
+  EXPECT_EQ(c.ensemble_id, "prod-east");
   EXPECT_TRUE(c.warnings.empty()) << AllWarnings(c);
   EXPECT_EQ(c.raw.at("4lw.commands.whitelist"), "srvr, ruok ,mntr");
 }
@@ -1197,6 +1200,7 @@ metricsProvider:
   httpPort: 7001
   httpHost: 127.0.0.4
 electionAlg: 3
+ensembleId: prod-east
 )");
   ExpectSameConfig(from_properties, from_yaml);
 }

@@ -79,6 +79,9 @@ struct Config {
   // single participant line with standaloneEnabled=true (that member runs standalone).
   std::vector<ServerSpec> servers;
   int64_t my_id = 0;  // from the myid file in dataDir when servers are configured
+  // Names the ensemble on the peer wire (Corral's own key; EnsembleIdOf in
+  // config/ensemble_id.h hashes it). Empty: derived from the server lines.
+  std::string ensemble_id;
 
   // Every key as read (trimmed, last value wins), for `conf` and for unknown-key properties.
   // Includes the server.N lines read from dynamicConfigFile.

@@ -798,6 +798,8 @@ const KeyRule kKeyRules[] = {
     // Ensemble (server.N lines are matched by prefix, after this table).
     {"peerType", false, ApplyPeerType},
     {"electionAlg", false, ApplyElectionAlg},
+    {"ensembleId", false,
+     [](Builder& b, const Setting& s) { return b.SetText(s, &b.config().ensemble_id); }},
 };
 
 const KeyRule* FindRule(std::string_view key) {

@@ -366,6 +366,7 @@ void Replica::HandleSnapshot(const Message& m) {
   stable_zxid_ = durable_zxid_ = base_zxid_;
   commit_zxid_ = handed_commit_zxid_ = base_zxid_;
   pending_snapshot_ = InstallSnapshot{m.snapshot_zxid, m.snapshot};
+  installing_snapshot_zxid_ = m.snapshot_zxid;
   if (!synced_target_known_) {
     synced_target_known_ = true;
     epoch_start_zxid_ = m.snapshot_zxid;
@@ -647,7 +648,10 @@ void Replica::Advance(const Ready& rd) {
   if (!rd.entries.empty()) {
     durable_zxid_ = std::max(durable_zxid_, std::min(rd.entries.back().zxid, stable_zxid_));
   }
-  if (rd.snapshot) applied_zxid_ = std::max(applied_zxid_, rd.snapshot->zxid);
+  if (rd.snapshot) {
+    applied_zxid_ = std::max(applied_zxid_, rd.snapshot->zxid);
+    if (installing_snapshot_zxid_ == rd.snapshot->zxid) installing_snapshot_zxid_ = 0;
+  }
   if (!rd.committed.empty()) applied_zxid_ = std::max(applied_zxid_, rd.committed.back().zxid);
   MaybeCommit();
   CompactCache();
@@ -682,7 +686,8 @@ void Replica::CheckInvariants() const {
   CORRAL_ASSERT(durable_zxid_ <= stable_zxid_ || durable_zxid_ == base_zxid_,
                 "durable beyond what was handed out");
   CORRAL_ASSERT(stable_zxid_ <= last_zxid(), "stable beyond the log");
-  CORRAL_ASSERT(base_zxid_ <= applied_zxid_, "dropped an entry that was not applied");
+  CORRAL_ASSERT(base_zxid_ <= applied_zxid_ || base_zxid_ == installing_snapshot_zxid_,
+                "dropped an entry that was not applied");
   if (role_ == Role::kLeader) {
     CORRAL_ASSERT(hard_.voted_for == options_.id || options_.voters.size() == 1 ||
                       hard_.voted_for == 0,

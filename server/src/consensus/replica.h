@@ -192,6 +192,9 @@ class Replica {
   int64_t handed_commit_zxid_ = 0;  // committed entries <= this were handed out to apply
   std::optional<int64_t> pending_truncate_;
   std::optional<InstallSnapshot> pending_snapshot_;
+  // A received snapshot the driver has not installed yet (taken or not): the log already
+  // starts after it, the state machine is not there yet.
+  int64_t installing_snapshot_zxid_ = 0;
   int64_t epoch_start_zxid_ = 0;  // leader: its first entry; follower: the commit to catch up to
   bool synced_target_known_ = false;
 

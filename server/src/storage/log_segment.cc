@@ -4,6 +4,7 @@
 
 #include "proto/log.pb.h"
 #include "storage/file_names.h"
+#include "storage/log_entry_proto.h"
 
 namespace corral::storage {
 
@@ -21,17 +22,7 @@ void AppendLogSegmentHeaderRecord(const LogSegmentHeaderInfo& header, std::strin
 
 void AppendLogEntryRecord(const Txn& txn, std::string* out) {
   proto::LogEntry msg;
-  msg.set_zxid(txn.zxid);
-  msg.set_session_id(txn.session_id);
-  msg.set_xid(txn.xid);
-  msg.set_time_ms(txn.time_ms);
-  msg.set_type(txn.type);
-  msg.set_request(txn.request);
-  for (const auto& id : txn.identities) {
-    proto::Identity* p = msg.add_identities();
-    p->set_scheme(id.scheme);
-    p->set_id(id.id);
-  }
+  TxnToLogEntry(txn, &msg);
   size_t at = BeginRecord(out);
   msg.AppendToString(out);
   FinishRecord(out, at, RecordType::kLogEntry);
@@ -40,17 +31,7 @@ void AppendLogEntryRecord(const Txn& txn, std::string* out) {
 bool DecodeLogEntry(std::string_view payload, Txn* txn) {
   proto::LogEntry msg;
   if (!msg.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
-  txn->zxid = msg.zxid();
-  txn->session_id = msg.session_id();
-  txn->xid = msg.xid();
-  txn->time_ms = msg.time_ms();
-  txn->type = msg.type();
-  txn->request = std::move(*msg.mutable_request());
-  txn->identities.clear();
-  txn->identities.reserve(static_cast<size_t>(msg.identities_size()));
-  for (auto& id : *msg.mutable_identities()) {
-    txn->identities.push_back(zk::Id{std::move(*id.mutable_scheme()), std::move(*id.mutable_id())});
-  }
+  TxnFromLogEntry(&msg, txn);
   return true;
 }
 

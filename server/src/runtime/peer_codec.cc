@@ -1,0 +1,228 @@
+#include "runtime/peer_codec.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "base/crc32c.h"
+#include "proto/peer.pb.h"
+#include "storage/log_entry_proto.h"
+
+namespace corral {
+namespace {
+
+using consensus::Message;
+using consensus::MessageType;
+
+void PutFixed32(char* dst, uint32_t value) {
+  for (int i = 0; i < 4; ++i) dst[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+uint32_t GetFixed32(const char* src) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i)
+    value |= static_cast<uint32_t>(static_cast<uint8_t>(src[i])) << (8 * i);
+  return value;
+}
+
+uint32_t LimitFor(const peer::PeerFrame& frame, const PeerFrameLimits& limits) {
+  if (frame.has_hello()) return limits.hello_bytes_max;
+  if (frame.has_message() && frame.message().type() == peer::MESSAGE_TYPE_SNAPSHOT) {
+    return limits.snapshot_bytes_max;
+  }
+  return limits.message_bytes_max;
+}
+
+const char* BodyName(const peer::PeerFrame& frame) {
+  if (frame.has_hello()) return "Hello";
+  if (frame.has_message()) {
+    return consensus::MessageTypeName(static_cast<MessageType>(frame.message().type()));
+  }
+  return "empty";
+}
+
+// Serializes `frame` behind a header. The caller checked the size against the limits.
+std::string Frame(const peer::PeerFrame& frame, size_t payload_bytes) {
+  std::string out;
+  out.reserve(kPeerFrameHeaderBytes + payload_bytes);
+  out.resize(kPeerFrameHeaderBytes);
+  frame.AppendToString(&out);
+  CORRAL_ASSERT(out.size() == kPeerFrameHeaderBytes + payload_bytes,
+                "protobuf wrote a different size than it computed");
+  const char* payload = out.data() + kPeerFrameHeaderBytes;
+  PutFixed32(out.data(), static_cast<uint32_t>(payload_bytes));
+  PutFixed32(out.data() + 4, crc32c::Mask(crc32c::Value(payload, payload_bytes)));
+  return out;
+}
+
+bool KnownType(int type) {
+  return type >= static_cast<int>(MessageType::kVoteRequest) &&
+         type <= static_cast<int>(MessageType::kSessionTouch);
+}
+
+void ToProto(Message&& m, peer::PeerMessage* p) {
+  p->set_type(static_cast<peer::MessageType>(m.type));
+  p->set_from_id(m.from);
+  p->set_to_id(m.to);
+  p->set_epoch(m.epoch);
+  p->set_pre_vote(m.pre_vote);
+  p->set_last_zxid(m.last_zxid);
+  p->set_granted(m.granted);
+  p->set_prev_zxid(m.prev_zxid);
+  p->mutable_entries()->Reserve(static_cast<int>(m.entries.size()));
+  for (const Txn& txn : m.entries) storage::TxnToLogEntry(txn, p->add_entries());
+  p->set_commit_zxid(m.commit_zxid);
+  p->set_success(m.success);
+  p->set_match_zxid(m.match_zxid);
+  p->set_snapshot_zxid(m.snapshot_zxid);
+  p->set_snapshot(std::move(m.snapshot));
+  p->set_request_id(m.request_id);
+  p->set_zxid(m.zxid);
+  p->mutable_sessions()->Reserve(static_cast<int>(m.sessions.size()));
+  for (int64_t session : m.sessions) p->add_sessions(session);
+}
+
+Message FromProto(peer::PeerMessage* p) {
+  Message m;
+  m.type = static_cast<MessageType>(p->type());
+  m.from = p->from_id();
+  m.to = p->to_id();
+  m.epoch = p->epoch();
+  m.pre_vote = p->pre_vote();
+  m.last_zxid = p->last_zxid();
+  m.granted = p->granted();
+  m.prev_zxid = p->prev_zxid();
+  m.entries.resize(static_cast<size_t>(p->entries_size()));
+  for (int i = 0; i < p->entries_size(); ++i) {
+    storage::TxnFromLogEntry(p->mutable_entries(i), &m.entries[static_cast<size_t>(i)]);
+  }
+  m.commit_zxid = p->commit_zxid();
+  m.success = p->success();
+  m.match_zxid = p->match_zxid();
+  m.snapshot_zxid = p->snapshot_zxid();
+  m.snapshot = std::move(*p->mutable_snapshot());
+  m.request_id = p->request_id();
+  m.zxid = p->zxid();
+  m.sessions.assign(p->sessions().begin(), p->sessions().end());
+  return m;
+}
+
+}  // namespace
+
+PeerFrameLimits PeerFrameLimitsFor(int64_t jute_max_buffer_bytes) {
+  PeerFrameLimits limits;
+  constexpr int64_t kMessageFloorBytes = int64_t{64} << 20;
+  int64_t wanted = 4 * std::max<int64_t>(jute_max_buffer_bytes, 0) + (int64_t{1} << 20);
+  limits.message_bytes_max = static_cast<uint32_t>(
+      std::clamp<int64_t>(wanted, kMessageFloorBytes, limits.snapshot_bytes_max));
+  return limits;
+}
+
+std::string EnsembleIdText(uint64_t ensemble_id) {
+  char text[19];
+  std::snprintf(text, sizeof(text), "0x%016llx", static_cast<unsigned long long>(ensemble_id));
+  return text;
+}
+
+std::string EncodeHelloFrame(uint64_t ensemble_id, const PeerHello& hello) {
+  peer::PeerFrame frame;
+  frame.set_ensemble_id(ensemble_id);
+  frame.set_protocol_version(kPeerProtocolVersion);
+  frame.mutable_hello()->set_from_id(hello.from);
+  frame.mutable_hello()->set_to_id(hello.to);
+  return Frame(frame, frame.ByteSizeLong());
+}
+
+StatusOr<std::string> EncodeMessageFrame(uint64_t ensemble_id, Message message,
+                                         const PeerFrameLimits& limits) {
+  CORRAL_ASSERT(KnownType(static_cast<int>(message.type)), "sending a message of unknown type");
+  peer::PeerFrame frame;
+  frame.set_ensemble_id(ensemble_id);
+  frame.set_protocol_version(kPeerProtocolVersion);
+  ToProto(std::move(message), frame.mutable_message());
+  size_t payload_bytes = frame.ByteSizeLong();
+  uint32_t limit = LimitFor(frame, limits);
+  if (payload_bytes > limit) {
+    return Status::ResourceExhausted(
+        std::string("a ") + BodyName(frame) + " message of " + std::to_string(payload_bytes) +
+        " bytes exceeds the peer frame limit of " + std::to_string(limit) + " bytes; not sent");
+  }
+  return Frame(frame, payload_bytes);
+}
+
+StatusOr<PeerFrameHeader> DecodePeerFrameHeader(std::string_view header,
+                                                uint32_t payload_bytes_max) {
+  CORRAL_ASSERT(header.size() == kPeerFrameHeaderBytes, "a frame header is 8 bytes");
+  PeerFrameHeader out;
+  out.payload_bytes = GetFixed32(header.data());
+  out.masked_crc = GetFixed32(header.data() + 4);
+  if (out.payload_bytes == 0 || out.payload_bytes > payload_bytes_max) {
+    return Status::InvalidArgument("frame length " + std::to_string(out.payload_bytes) +
+                                   " is outside 1.." + std::to_string(payload_bytes_max) +
+                                   " bytes (not a Corral peer frame, or corrupted)");
+  }
+  return out;
+}
+
+StatusOr<DecodedPeerFrame> DecodePeerFramePayload(const PeerFrameHeader& header,
+                                                  std::string_view payload, uint64_t ensemble_id,
+                                                  const PeerFrameLimits& limits) {
+  CORRAL_ASSERT(payload.size() == header.payload_bytes, "payload does not match its header");
+  uint32_t actual = crc32c::Value(payload);
+  uint32_t expected = crc32c::Unmask(header.masked_crc);
+  if (actual != expected) {
+    return Status::Corruption("frame checksum mismatch over " + std::to_string(payload.size()) +
+                              " bytes (CRC32C " + std::to_string(actual) + ", header says " +
+                              std::to_string(expected) + ")");
+  }
+  peer::PeerFrame frame;
+  if (!frame.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Status::Corruption("frame of " + std::to_string(payload.size()) +
+                              " bytes has a valid checksum but does not parse as a PeerFrame");
+  }
+  if (frame.protocol_version() != kPeerProtocolVersion) {
+    return Status::InvalidArgument("peer speaks protocol version " +
+                                   std::to_string(frame.protocol_version()) +
+                                   ", this member speaks " + std::to_string(kPeerProtocolVersion));
+  }
+  if (frame.ensemble_id() != ensemble_id) {
+    return Status::InvalidArgument(
+        "peer belongs to ensemble " + EnsembleIdText(frame.ensemble_id()) + ", this member to " +
+        EnsembleIdText(ensemble_id) + " (compare the ensembleId setting and the server.N lines)");
+  }
+  if (frame.has_hello()) {
+    return DecodedPeerFrame(PeerHello{frame.hello().from_id(), frame.hello().to_id()});
+  }
+  if (!frame.has_message()) return Status::InvalidArgument("frame has neither Hello nor message");
+  int type = frame.message().type();
+  if (!KnownType(type)) {
+    return Status::InvalidArgument("message of unknown type " + std::to_string(type));
+  }
+  uint32_t limit = LimitFor(frame, limits);
+  if (payload.size() > limit) {
+    return Status::InvalidArgument(std::string("a ") + BodyName(frame) + " frame of " +
+                                   std::to_string(payload.size()) + " bytes exceeds its limit of " +
+                                   std::to_string(limit) + " bytes");
+  }
+  return DecodedPeerFrame(FromProto(frame.mutable_message()));
+}
+
+StatusOr<DecodedPeerFrame> DecodePeerFrame(std::string_view frame, uint64_t ensemble_id,
+                                           const PeerFrameLimits& limits) {
+  if (frame.size() < kPeerFrameHeaderBytes) {
+    return Status::InvalidArgument("frame of " + std::to_string(frame.size()) +
+                                   " bytes is shorter than its 8-byte header");
+  }
+  StatusOr<PeerFrameHeader> header =
+      DecodePeerFrameHeader(frame.substr(0, kPeerFrameHeaderBytes), limits.snapshot_bytes_max);
+  if (!header.ok()) return header.status();
+  std::string_view payload = frame.substr(kPeerFrameHeaderBytes);
+  if (payload.size() != header->payload_bytes) {
+    return Status::InvalidArgument("frame header promises " +
+                                   std::to_string(header->payload_bytes) + " payload bytes, " +
+                                   std::to_string(payload.size()) + " follow");
+  }
+  return DecodePeerFramePayload(*header, payload, ensemble_id, limits);
+}
+
+}  // namespace corral
