@@ -14,7 +14,7 @@ namespace {
 // Member 2 campaigns in epoch 1 and only member 4 hears its real request; member 3 grants its
 // next pre-vote (epoch 2); then member 4's real grant arrives. Two real votes of five (its own
 // and 4's) must not make member 2 a leader.
-TEST(CoreRegression, DISABLED_PreVoteGrantsAreNotVotes) {
+TEST(CoreRegression, PreVoteGrantsAreNotVotes) {
   Simulation sim(Scripted(5));
   for (MemberId id : {1, 3, 4, 5}) sim.SetClockRate(id, 0);  // only member 2 times out
   sim.Hold([](const consensus::Message& m) {
