@@ -248,7 +248,16 @@ class Ensemble:
             modes = [self.mode(m) for m in self.members.values() if m.alive()]
             return modes.count("leader") == 1 and (
                 modes.count("leader") + modes.count("follower") >= want)
-        wait_until(serving, timeout=timeout, what="the ensemble to serve")
+        try:
+            wait_until(serving, timeout=timeout, what="the ensemble to serve")
+        except TimeoutError:
+            report = []
+            for m in self.members.values():
+                report.append("member %d: alive=%s mode=%s; log tail:\n%s" % (
+                    m.member_id, m.alive(), self.mode(m) if m.alive() else None,
+                    m.read_log()[-1500:]))
+            raise TimeoutError("the ensemble did not serve within %ss\n%s" % (
+                timeout, "\n".join(report)))
         return self.leader()
 
     def partition(self, side_a, side_b, both_ways=True):

@@ -552,6 +552,7 @@ void Replica::MaybeCommit() {
   if (candidate > commit_zxid_ && EpochOf(candidate) == hard_.epoch) {
     CORRAL_ASSERT(candidate <= last_zxid(), "commit beyond the log");
     commit_zxid_ = candidate;
+    commit_broadcast_pending_ = true;
   }
 }
 
@@ -622,21 +623,35 @@ void Replica::CompactCache() {
 
 bool Replica::HasReady() const {
   if (ready_out_) return false;
-  return append_pending_ || !out_now_.empty() || !out_after_persist_.empty() || hard_dirty_ ||
-         pending_snapshot_ || pending_truncate_ || last_zxid() > stable_zxid_ ||
-         commit_zxid_ > handed_commit_zxid_ || !inbox_.empty();
+  return append_pending_ || commit_broadcast_pending_ || !out_now_.empty() ||
+         !out_after_persist_.empty() || hard_dirty_ || pending_snapshot_ || pending_truncate_ ||
+         last_zxid() > stable_zxid_ || commit_zxid_ > handed_commit_zxid_ || !inbox_.empty();
+}
+
+void Replica::FlushAppends() {
+  if (append_pending_ || commit_broadcast_pending_) {
+    if (role_ == Role::kLeader) {
+      for (auto& [id, pr] : progress_) {
+        if (pr.next_prev_zxid < last_zxid()) {
+          SendAppend(id, false);  // new entries; the message carries the commit point too
+        } else if (commit_broadcast_pending_ && !pr.probing && !pr.snapshot_pending) {
+          SendAppend(id, /*heartbeat_only=*/true);
+        }
+      }
+    }
+    append_pending_ = false;
+    commit_broadcast_pending_ = false;
+  }
+}
+
+std::vector<Message> Replica::TakeMessagesNow() {
+  FlushAppends();
+  return std::exchange(out_now_, {});
 }
 
 Ready Replica::TakeReady() {
   CORRAL_ASSERT(!ready_out_, "TakeReady before Advance");
-  if (append_pending_) {
-    append_pending_ = false;
-    if (role_ == Role::kLeader) {
-      for (auto& [id, pr] : progress_) {
-        if (pr.next_prev_zxid < last_zxid()) SendAppend(id, false);
-      }
-    }
-  }
+  FlushAppends();
   Ready rd;
   rd.messages_now = std::move(out_now_);
   out_now_.clear();

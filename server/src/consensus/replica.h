@@ -31,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -110,6 +111,16 @@ class Replica {
   // Queues a node-level reply (kSyncReply) to `to`.
   void SendTo(MemberId to, Message message);
 
+  // The node-level messages received so far (they are also in the next Ready's inbox if not
+  // taken here). They promise nothing about the disk, so a driver may handle them at once
+  // instead of after the fsync in progress: a forwarded write then waits for one fsync, not two.
+  std::vector<Message> TakeInbox() { return std::exchange(inbox_, {}); }
+
+  // The messages that may be sent before anything is durable (a Ready's messages_now),
+  // including appends of entries proposed since the last Ready. A driver whose Ready is out
+  // (an fsync in progress) sends these at once instead of holding them for the next Ready.
+  std::vector<Message> TakeMessagesNow();
+
   bool HasReady() const;
   Ready TakeReady();
   // The driver finished `ready`: what it asked to persist is durable, its committed entries
@@ -166,6 +177,8 @@ class Replica {
   void BroadcastAppend(bool heartbeat);
   void MaybeCommit();
   void Send(Message m, bool after_persist);
+  // Leader: sends what proposals and a moved commit point left pending (see TakeReady).
+  void FlushAppends();
   void CompactCache();
 
   // The log: entries after base_zxid_, in zxid order. Entries up to base_zxid_ are applied and
@@ -212,6 +225,9 @@ class Replica {
   std::vector<Message> out_after_persist_;
   std::vector<Message> inbox_;
   bool append_pending_ = false;  // proposals not yet sent to followers (sent at TakeReady)
+  // The commit point moved: followers hear of it at the next TakeReady, not a heartbeat later
+  // (they answer their own clients' writes only once they apply them).
+  bool commit_broadcast_pending_ = false;
   bool ready_out_ = false;
 };
 

@@ -77,6 +77,7 @@ void ReplicatedCommitter::Sync(std::function<void(int64_t zxid)> done) {
 void ReplicatedCommitter::OnPeerMessage(const Message& message) {
   if (failed_) return;
   replica_->Step(message);
+  for (const Message& m : replica_->TakeInbox()) HandleInbox(m);
   Pump();
 }
 
@@ -105,37 +106,55 @@ void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
 }
 
 void ReplicatedCommitter::Pump() {
+  if (disk_busy_ && !failed_) {
+    // An fsync is in progress: what needs nothing durable goes now (a follower's forwarded
+    // writes, the leader's appends), so the ensemble works while this member's disk does.
+    for (Message& m : replica_->TakeMessagesNow()) SendMessage(std::move(m));
+    return;
+  }
   while (!disk_busy_ && !failed_ && replica_->HasReady()) {
     consensus::Ready rd = replica_->TakeReady();
     for (Message& m : rd.messages_now) SendMessage(std::move(m));
     rd.messages_now.clear();
     if (!ReplicaDisk::NeedsDisk(rd)) {
-      Finish(std::move(rd), std::nullopt);
+      Finish(std::move(rd), std::nullopt, 0);
       continue;
     }
+    // Committed entries already durable here (from earlier Readys) need not wait for this
+    // Ready's fsync: committed means a majority has them on disk, and this member too. Without
+    // this a leader under load would apply each batch one fsync late, halving throughput.
+    size_t applied_early = 0;
+    if (!rd.snapshot) {
+      while (applied_early < rd.committed.size() &&
+             rd.committed[applied_early].zxid <= replica_->durable_zxid()) {
+        on_commit_(rd.committed[applied_early++]);
+      }
+    }
     disk_busy_ = true;
-    asio::post(disk_io_, [this, rd = std::move(rd)]() mutable {
+    asio::post(disk_io_, [this, rd = std::move(rd), applied_early]() mutable {
       std::optional<StateMachine> installed;
       Status st = disk_->Persist(rd, &installed);
-      asio::post(core_, [this, rd = std::move(rd), st, installed = std::move(installed)]() mutable {
+      asio::post(core_, [this, rd = std::move(rd), st, installed = std::move(installed),
+                         applied_early]() mutable {
         disk_busy_ = false;
         if (!st.ok()) {
           failed_ = true;
           on_fatal_(st);
           return;
         }
-        Finish(std::move(rd), std::move(installed));
+        Finish(std::move(rd), std::move(installed), applied_early);
         Pump();
       });
     });
   }
 }
 
-void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine> installed) {
+void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine> installed,
+                                 size_t applied_early) {
   // Everything rd asked to persist is durable: the messages promising it may go.
   for (Message& m : rd.messages) SendMessage(std::move(m));
   if (installed) node_->ReplaceState(std::move(*installed));
-  for (const Txn& txn : rd.committed) on_commit_(txn);
+  for (size_t i = applied_early; i < rd.committed.size(); ++i) on_commit_(rd.committed[i]);
   for (const Message& m : rd.inbox) HandleInbox(m);
   replica_->Advance(rd);
   replica_->CheckInvariants();

@@ -61,7 +61,9 @@ class ReplicatedCommitter : public Committer {
 
  private:
   void Pump();
-  void Finish(consensus::Ready rd, std::optional<StateMachine> installed);
+  // Carries out the rest of `rd` once its disk work is done; the first `applied_early`
+  // committed entries were applied before it (already durable here).
+  void Finish(consensus::Ready rd, std::optional<StateMachine> installed, size_t applied_early);
   void SendMessage(consensus::Message m);
   void HandleInbox(const consensus::Message& m);
   void ProposeStamped(Txn txn);
