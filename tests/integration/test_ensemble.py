@@ -193,9 +193,9 @@ def test_leader_kill9_failover_loses_nothing(ensemble):
         wait_until(lambda: len(w.acked) >= before + 200, timeout=30,
                    what="writes to go on after the failover")
     assert new_leader is not None and new_leader is not leader
-    # Two election timeouts (each at most 2 tickTimes) plus the time to notice: generous but
-    # bounded, so a failover that hangs fails.
-    assert elected_s < 8 * ensemble.tick_ms / 1000 + 2.0, "new leader after %.2fs" % elected_s
+    # Two election timeouts (each at most 2 tickTimes), plus a second for polling three members
+    # and a loaded machine.
+    assert elected_s < 4 * ensemble.tick_ms / 1000 + 1.0, "new leader after %.2fs" % elected_s
     check_all_present(ensemble, w.acked)
     # The old leader comes back as a follower and catches up.
     leader.start()
@@ -349,3 +349,45 @@ def test_c_client_writes_through_a_leader_kill(ensemble):
     assert len(acked) > 50, "too few writes acknowledged: %d" % len(acked)
     ensemble.await_serving(timeout=30, count=2)
     check_all_present(ensemble, acked)
+
+
+def test_watch_survives_moving_to_another_member(ensemble):
+    # A client whose member dies reconnects elsewhere with its session and re-registers its
+    # watches with setWatches (as the Java and C clients do; kazoo drops one-shot watches on
+    # disconnect instead). A change made after the move fires the watch on the new member.
+    follower = ensemble.followers()[0]
+    other = [m for m in ensemble.members.values() if m is not follower][0]
+    writer = client(ensemble.leader().connect_string)
+    writer.create("/watched", b"v1")
+    first = z.connect("127.0.0.1", follower.port, timeout_ms=10000)
+    first.call(z.OP_SYNC, z.path_request("/watched"))
+    reply = first.call(z.OP_GET_DATA, z.path_watch_request("/watched", watch=True))
+    assert reply.err == z.OK
+    session = first.session
+    follower.stop(signal.SIGKILL)
+    first.close()
+
+    def reconnect():
+        try:
+            return z.connect("127.0.0.1", other.port, timeout_ms=10000,
+                             session_id=session.session_id, passwd=session.passwd,
+                             last_zxid_seen=reply.zxid)
+        except (z.ConnectionClosed, OSError):
+            return None
+    second = wait_until(reconnect, timeout=30, what="another member to take the session")
+    try:
+        assert second.session.session_id == session.session_id
+        rewatch = second.call(z.OP_SET_WATCHES, z.set_watches_request(reply.zxid,
+                              data=["/watched"]), xid=z.XID_SET_WATCHES)
+        assert rewatch.err == z.OK
+        assert second.take_events() == [], "nothing changed since relativeZxid: no event yet"
+        writer.set("/watched", b"v2")
+
+        def changed():
+            second.call(z.OP_EXISTS, z.path_watch_request("/watched"))  # reads what came
+            return [e for e in second.take_events() if e.path == "/watched"]
+        events = wait_until(changed, timeout=20, what="the moved watch to fire")
+        assert events[0].type == z.EVENT_NODE_DATA_CHANGED
+    finally:
+        second.close()
+        writer.stop()

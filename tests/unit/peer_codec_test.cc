@@ -19,9 +19,10 @@ using consensus::MessageType;
 constexpr uint64_t kEnsemble = 0x0123456789abcdefULL;
 
 const MessageType kAllTypes[] = {
-    MessageType::kVoteRequest, MessageType::kVoteReply, MessageType::kAppend,
-    MessageType::kAppendReply, MessageType::kSnapshot,  MessageType::kForward,
-    MessageType::kSyncRequest, MessageType::kSyncReply, MessageType::kSessionTouch,
+    MessageType::kVoteRequest,   MessageType::kVoteReply, MessageType::kAppend,
+    MessageType::kAppendReply,   MessageType::kSnapshot,  MessageType::kForward,
+    MessageType::kSyncRequest,   MessageType::kSyncReply, MessageType::kSessionTouch,
+    MessageType::kForwardBroken,
 };
 
 // Bytes that are not valid UTF-8 and contain NULs: ZooKeeper strings and data may be anything.
@@ -324,7 +325,7 @@ TEST(PeerCodec, FrameWithoutABodyIsRefused) {
 }
 
 TEST(PeerCodec, UnknownMessageTypesAreRefused) {
-  for (int type : {0, 10, 99, -1}) {
+  for (int type : {0, 11, 99, -1}) {
     peer::PeerFrame frame = ValidProtoFrame();
     frame.mutable_message()->set_type(static_cast<peer::MessageType>(type));
     EXPECT_MESSAGE_HAS(DecodeError(FrameOf(frame)), "unknown type " + std::to_string(type));

@@ -22,6 +22,8 @@ const char* MessageTypeName(MessageType type) {
       return "SyncReply";
     case MessageType::kSessionTouch:
       return "SessionTouch";
+    case MessageType::kForwardBroken:
+      return "ForwardBroken";
   }
   return "Unknown";
 }

@@ -15,10 +15,13 @@ using MemberId = int64_t;
 // it, so comparing two zxids compares (epoch, position within the epoch): a zxid names one entry
 // of the whole history, and "more up to date" (Raft's last term, then last index) is simply the
 // larger last zxid.
-inline int64_t EpochOf(int64_t zxid) { return static_cast<int64_t>(static_cast<uint64_t>(zxid) >> 32); }
+inline int64_t EpochOf(int64_t zxid) {
+  return static_cast<int64_t>(static_cast<uint64_t>(zxid) >> 32);
+}
 inline int64_t CounterOf(int64_t zxid) { return zxid & 0xffffffffLL; }
 inline int64_t MakeZxid(int64_t epoch, int64_t counter) {
-  return static_cast<int64_t>((static_cast<uint64_t>(epoch) << 32) | static_cast<uint64_t>(counter));
+  return static_cast<int64_t>((static_cast<uint64_t>(epoch) << 32) |
+                              static_cast<uint64_t>(counter));
 }
 
 enum class MessageType : int32_t {
@@ -40,6 +43,9 @@ enum class MessageType : int32_t {
   kSyncRequest = 7,   // follower -> leader: request_id
   kSyncReply = 8,     // leader -> follower: request_id, zxid (the leader's last proposed entry)
   kSessionTouch = 9,  // follower -> leader: sessions that were active since the last report
+  // leader -> follower: a forwarded write of stream `zxid` (generation) was lost before
+  // `request_id` arrived, so the leader drops that stream (see runtime/forward_stream.h).
+  kForwardBroken = 10,
 };
 
 const char* MessageTypeName(MessageType type);
@@ -68,7 +74,8 @@ struct Message {
   int64_t snapshot_zxid = 0;
   std::string snapshot;  // storage/snapshot.h bytes of the state at snapshot_zxid
 
-  // kSyncRequest, kSyncReply, kSessionTouch
+  // kSyncRequest, kSyncReply, kSessionTouch; kForward and kForwardBroken: request_id is the
+  // write's sequence number in its follower's forward stream and zxid the stream's generation
   int64_t request_id = 0;
   int64_t zxid = 0;
   std::vector<int64_t> sessions;

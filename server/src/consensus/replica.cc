@@ -197,6 +197,7 @@ void Replica::Step(const Message& m) {
     case MessageType::kSyncRequest:
     case MessageType::kSyncReply:
     case MessageType::kSessionTouch:
+    case MessageType::kForwardBroken:
       HandleNodeMessage(m);
       return;
     case MessageType::kVoteRequest:
@@ -426,7 +427,7 @@ void Replica::HandleAppendReply(const Message& m) {
 
 void Replica::HandleNodeMessage(const Message& m) {
   if (m.epoch != hard_.epoch) return;  // meant for another epoch's leader or follower
-  if (m.type == MessageType::kSyncReply) {
+  if (m.type == MessageType::kSyncReply || m.type == MessageType::kForwardBroken) {
     if (role_ != Role::kLeader && leader_ == m.from) inbox_.push_back(m);
     return;
   }

@@ -779,6 +779,19 @@ void Node::CloseAllConnections(const std::string& reason) {
   for (ClientSession* s : all) CloseConnection(s, reason);
 }
 
+void Node::CloseConnectionsWithPendingWrites(const std::string& reason) {
+  std::vector<ClientSession*> waiting;
+  for (auto& [id, s] : connections_) {
+    for (const PendingRequest& p : s->pending) {
+      if (p.is_write && !p.done) {
+        waiting.push_back(s.get());
+        break;
+      }
+    }
+  }
+  for (ClientSession* s : waiting) CloseConnection(s, reason);
+}
+
 void Node::CloseStalledConnections() {
   int64_t limit_ms = 2 * static_cast<int64_t>(config_.sync_limit_ticks) * config_.tick_time_ms;
   int64_t now_ms = clock_->MonotonicMs();

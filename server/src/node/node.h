@@ -69,8 +69,9 @@ class Node {
   // client connection is closed first: their watches were set on the old state, and on
   // reconnect setWatches fires what changed.
   void ReplaceState(StateMachine state);
-  // For the 4lw: who leads, and how far each follower is (set by the driver).
-  void SetEnsembleInfo(std::string mode_detail) { ensemble_info_ = std::move(mode_detail); }
+  // Closes every connection with a write still waiting (a follower whose forwarded writes the
+  // leader may not have): their clients see a connection loss, ZooKeeper's "outcome unknown".
+  void CloseConnectionsWithPendingWrites(const std::string& reason);
 
   // Transport events. OnConnect returns null when a connection limit refuses the client (the
   // caller closes it).
@@ -152,7 +153,6 @@ class Node {
   int64_t last_reap_ms_ = 0;
 
   NodeRole role_ = NodeRole::kStandalone;
-  std::string ensemble_info_;
   std::vector<int64_t> touched_sessions_;  // follower: heard from since the last report
   struct SyncWaiter {
     int64_t zxid;

@@ -57,7 +57,7 @@ std::string Frame(const peer::PeerFrame& frame, size_t payload_bytes) {
 
 bool KnownType(int type) {
   return type >= static_cast<int>(MessageType::kVoteRequest) &&
-         type <= static_cast<int>(MessageType::kSessionTouch);
+         type <= static_cast<int>(MessageType::kForwardBroken);
 }
 
 void ToProto(Message&& m, peer::PeerMessage* p) {

@@ -24,6 +24,8 @@ ReplicatedCommitter::ReplicatedCommitter(asio::io_context& core, Node* node,
       send_(std::move(send)),
       on_commit_(std::move(on_commit)),
       on_fatal_(std::move(on_fatal)),
+      // Generations start at the wall clock so a restarted follower never reuses one.
+      forwards_out_(clock->WallMs()),
       disk_work_(asio::make_work_guard(disk_io_)),
       disk_thread_([this] { disk_io_.run(); }) {
   UpdateRole();
@@ -42,6 +44,7 @@ void ReplicatedCommitter::Submit(Txn txn) {
     Message m;
     m.type = MessageType::kForward;
     m.entries.push_back(std::move(txn));
+    forwards_out_.Stamp(&m);
     Status sent = replica_->SendToLeader(std::move(m));
     // Without a leader the node is not serving: the connection is being closed.
     if (!sent.ok()) {
@@ -163,9 +166,29 @@ void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine
 
 void ReplicatedCommitter::HandleInbox(const Message& m) {
   switch (m.type) {
-    case MessageType::kForward:
+    case MessageType::kForward: {
       if (replica_->role() != consensus::Role::kLeader) return;
+      auto verdict = forwards_in_.Check(m);
+      if (verdict == ForwardStreamChecker::Verdict::kRefuseAndNotify) {
+        CORRAL_LOG(kWarn) << "member " << m.from << " lost forwarded writes before #"
+                          << m.request_id << " of stream " << m.zxid
+                          << "; refusing the rest of that stream";
+        Message broken;
+        broken.type = MessageType::kForwardBroken;
+        broken.zxid = m.zxid;
+        broken.request_id = m.request_id;
+        replica_->SendTo(m.from, std::move(broken));
+      }
+      if (verdict != ForwardStreamChecker::Verdict::kAccept) return;
       for (const Txn& txn : m.entries) ProposeStamped(txn);
+      return;
+    }
+    case MessageType::kForwardBroken:
+      if (m.zxid != forwards_out_.generation()) return;  // an older stream, already replaced
+      CORRAL_LOG(kWarn) << "the leader lost forwarded writes of stream " << m.zxid
+                        << "; closing the connections whose writes may be lost";
+      forwards_out_.Restart();
+      node_->CloseConnectionsWithPendingWrites("a forwarded write was lost on the way");
       return;
     case MessageType::kSyncRequest: {
       if (replica_->role() != consensus::Role::kLeader) return;
@@ -219,7 +242,11 @@ void ReplicatedCommitter::UpdateRole() {
   }
   NodeRole have = node_->role();
   if (want == have) return;
-  if (want == NodeRole::kNotServing) syncs_.clear();
+  if (want == NodeRole::kNotServing) {
+    syncs_.clear();
+    forwards_out_.Restart();  // the next leader knows nothing of this stream
+  }
+  if (want == NodeRole::kLeader) forwards_in_.Reset();
   // Between two serving roles the member passes through not serving: requests taken under the
   // old role may never commit, and their clients must hear a connection loss, not wait.
   if (have != NodeRole::kNotServing && want != NodeRole::kNotServing) {

@@ -33,6 +33,7 @@
 #include "env/clock.h"
 #include "node/committer.h"
 #include "node/node.h"
+#include "runtime/forward_stream.h"
 #include "runtime/replica_disk.h"
 
 namespace corral {
@@ -80,6 +81,8 @@ class ReplicatedCommitter : public Committer {
   OnCommit on_commit_;
   std::function<void(const Status&)> on_fatal_;
 
+  ForwardStreamWriter forwards_out_;  // follower
+  ForwardStreamChecker forwards_in_;  // leader
   bool disk_busy_ = false;
   bool failed_ = false;
   int64_t next_sync_id_ = 1;
