@@ -219,7 +219,7 @@ std::string Node::AuthReplyFrame(int32_t err) const {
 
 void Node::TouchSession(int64_t session_id) {
   if (role_ == NodeRole::kFollower) {
-    touched_sessions_.push_back(session_id);
+    touched_sessions_.insert(session_id);
     return;
   }
   auto it = session_deadline_ms_.find(session_id);
@@ -754,10 +754,10 @@ void Node::TouchSessions(const std::vector<int64_t>& session_ids) {
 }
 
 std::vector<int64_t> Node::TakeTouchedSessions() {
-  std::sort(touched_sessions_.begin(), touched_sessions_.end());
-  touched_sessions_.erase(std::unique(touched_sessions_.begin(), touched_sessions_.end()),
-                          touched_sessions_.end());
-  return std::exchange(touched_sessions_, {});
+  std::vector<int64_t> ids(touched_sessions_.begin(), touched_sessions_.end());
+  touched_sessions_.clear();
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 void Node::ReplaceState(StateMachine state) {

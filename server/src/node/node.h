@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/config.h"
 #include "env/clock.h"
@@ -153,7 +154,8 @@ class Node {
   int64_t last_reap_ms_ = 0;
 
   NodeRole role_ = NodeRole::kStandalone;
-  std::vector<int64_t> touched_sessions_;  // follower: heard from since the last report
+  // Follower: sessions heard from since the last report (a set: every request touches one).
+  std::unordered_set<int64_t> touched_sessions_;
   struct SyncWaiter {
     int64_t zxid;
     WatcherId connection;
