@@ -253,9 +253,9 @@ class Ensemble:
         except TimeoutError:
             report = []
             for m in self.members.values():
-                report.append("member %d: alive=%s mode=%s; log tail:\n%s" % (
-                    m.member_id, m.alive(), self.mode(m) if m.alive() else None,
-                    m.read_log()[-1500:]))
+                report.append("member %d: alive=%s exit=%s mode=%s; log tail:\n%s" % (
+                    m.member_id, m.alive(), m.proc.poll() if m.proc else None,
+                    self.mode(m) if m.alive() else None, m.read_log()[-1500:]))
             raise TimeoutError("the ensemble did not serve within %ss\n%s" % (
                 timeout, "\n".join(report)))
         return self.leader()

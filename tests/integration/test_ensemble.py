@@ -38,6 +38,20 @@ def client(hosts, **kwargs):
     return c
 
 
+def move_session(member, session, last_zxid_seen):
+    """Reconnects a wire-level session to `member`, as a client does after a disconnect: with
+    its id, password and the last zxid it saw. The member refuses (closes) until it has applied
+    that zxid, so the client never sees the past; the caller gets the new connection."""
+    def attempt():
+        try:
+            return z.connect("127.0.0.1", member.port, timeout_ms=10000,
+                             session_id=session.session_id, passwd=session.passwd,
+                             last_zxid_seen=last_zxid_seen)
+        except (z.ConnectionClosed, OSError):
+            return None
+    return wait_until(attempt, timeout=30, what="member %d to take the session" % member.member_id)
+
+
 def test_one_leader_two_followers(ensemble):
     modes = sorted(ensemble.mode(m) for m in ensemble.members.values())
     assert modes == ["follower", "follower", "leader"]
@@ -85,15 +99,7 @@ def test_session_moves_between_members_with_its_ephemeral(ensemble):
     # client does after a disconnect). b refuses it until b has applied that zxid, so the
     # client never sees the past; then b takes the session over.
     first.close()
-
-    def reconnect():
-        try:
-            return z.connect("127.0.0.1", b.port, timeout_ms=10000,
-                             session_id=session.session_id, passwd=session.passwd,
-                             last_zxid_seen=reply.zxid)
-        except (z.ConnectionClosed, OSError):
-            return None
-    second = wait_until(reconnect, timeout=20, what="member b to accept the moved session")
+    second = move_session(b, session, reply.zxid)
     try:
         assert second.session.session_id == session.session_id
         assert second.session.timeout_ms > 0, "the session was refused on another member"
@@ -366,15 +372,7 @@ def test_watch_survives_moving_to_another_member(ensemble):
     session = first.session
     follower.stop(signal.SIGKILL)
     first.close()
-
-    def reconnect():
-        try:
-            return z.connect("127.0.0.1", other.port, timeout_ms=10000,
-                             session_id=session.session_id, passwd=session.passwd,
-                             last_zxid_seen=reply.zxid)
-        except (z.ConnectionClosed, OSError):
-            return None
-    second = wait_until(reconnect, timeout=30, what="another member to take the session")
+    second = move_session(other, session, reply.zxid)
     try:
         assert second.session.session_id == session.session_id
         rewatch = second.call(z.OP_SET_WATCHES, z.set_watches_request(reply.zxid,

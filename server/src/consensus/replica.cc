@@ -298,11 +298,7 @@ void Replica::HandleVoteReply(const Message& m) {
   if (votes_.size() >= Quorum()) BecomeLeader();
 }
 
-void Replica::HandleAppend(const Message& m) {
-  if (role_ == Role::kLeader) {
-    CORRAL_ASSERT(m.from == options_.id, "two leaders in one epoch");
-    return;
-  }
+Message Replica::FollowSender(const Message& m) {
   if (role_ == Role::kCandidate || pre_candidate_ || leader_ != m.from) {
     BecomeFollower(hard_.epoch, m.from);
   }
@@ -310,6 +306,13 @@ void Replica::HandleAppend(const Message& m) {
   Message reply;
   reply.type = MessageType::kAppendReply;
   reply.to = m.from;
+  return reply;
+}
+
+void Replica::HandleAppend(const Message& m) {
+  // Only the leader of an epoch sends appends in it; the leader itself never receives one.
+  CORRAL_ASSERT(role_ != Role::kLeader, "two leaders in one epoch");
+  Message reply = FollowSender(m);
   reply.prev_zxid = m.prev_zxid;
   // Entries up to our commit point are the leader's too (committed prefixes agree).
   bool matched = m.prev_zxid <= commit_zxid_ || HasEntry(m.prev_zxid);
@@ -348,14 +351,8 @@ void Replica::HandleAppend(const Message& m) {
 }
 
 void Replica::HandleSnapshot(const Message& m) {
-  if (role_ == Role::kLeader) return;
-  if (role_ == Role::kCandidate || pre_candidate_ || leader_ != m.from) {
-    BecomeFollower(hard_.epoch, m.from);
-  }
-  election_elapsed_ = 0;
-  Message reply;
-  reply.type = MessageType::kAppendReply;
-  reply.to = m.from;
+  CORRAL_ASSERT(role_ != Role::kLeader, "two leaders in one epoch");
+  Message reply = FollowSender(m);
   reply.success = true;
   reply.prev_zxid = m.snapshot_zxid;
   if (m.snapshot_zxid <= commit_zxid_) {

@@ -168,6 +168,8 @@ class Replica {
 
   void HandleVoteRequest(const Message& m);
   void HandleVoteReply(const Message& m);
+  // An append or snapshot from the leader of our epoch: follow it, and start the reply.
+  Message FollowSender(const Message& m);
   void HandleAppend(const Message& m);
   void HandleAppendReply(const Message& m);
   void HandleSnapshot(const Message& m);

@@ -64,6 +64,7 @@ void ClientConnection::ReadHeader() {
                        Shutdown();
                        return;
                      }
+                     if (shut_down_) return;  // completed just before a Shutdown that ran first
                      uint32_t raw =
                          (static_cast<uint32_t>(static_cast<uint8_t>(header_[0])) << 24) |
                          (static_cast<uint32_t>(static_cast<uint8_t>(header_[1])) << 16) |
@@ -109,6 +110,9 @@ void ClientConnection::ReadBody(uint32_t length) {
           Shutdown();
           return;
         }
+        // The read may have completed just before a Shutdown that ran first (a member that
+        // stops serving closes every connection at once): the session is gone, drop the frame.
+        if (shut_down_ || session_ == nullptr) return;
         node_->OnFrame(session_, std::move(body_));
         body_.clear();
         ReadHeader();
