@@ -5,6 +5,7 @@ by its pid when the test is done. Readiness is awaited (the server answers `ruok
 never slept for.
 """
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -21,6 +22,27 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_listen_port():
+    """A free port below the kernel's ephemeral range, for a port a server binds after this
+    returns. A port from the ephemeral range (what free_port gives) can meanwhile become the
+    local end of an outgoing connection, and members of an ensemble dial each other while
+    others still start, so their ports are taken from below it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(200):
+        port = random.randrange(10000, max(10001, low))
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    return free_port()
 
 
 def four_letter(port, word, host="127.0.0.1", timeout=5.0):
@@ -187,7 +209,7 @@ class Ensemble:
         from peer_proxy import PeerProxy
         self.members = {}
         self.proxies = {}  # (from, to) -> PeerProxy
-        quorum = {i: (free_port(), free_port()) for i in range(1, size + 1)}
+        quorum = {i: (free_listen_port(), free_listen_port()) for i in range(1, size + 1)}
         if proxied:
             for i in quorum:
                 for j, (qp, _) in quorum.items():
@@ -200,6 +222,8 @@ class Ensemble:
                       "ensembleId": "test-ensemble"}
             config.update(extra_config or {})
             member = CorralServer(member_dir, config)
+            member.port = free_listen_port()
+            member.config["clientPort"] = str(member.port)
             for j, (qp, ep) in quorum.items():
                 port = self.proxies[(i, j)].port if (i, j) in self.proxies else qp
                 member.config["server.%d" % j] = "127.0.0.1:%d:%d" % (port, ep)
