@@ -142,7 +142,9 @@ void ClientConnection::WriteNext() {
   auto self = shared_from_this();
   asio::async_write(socket_, asio::buffer(out_.front()),
                     [this, self](boost::system::error_code ec, size_t) {
-                      if (ec) {
+                      if (ec || shut_down_) {
+                        // shut_down_: the write completed just before a Shutdown that ran
+                        // first and emptied the queue (a member closing every connection).
                         writing_ = false;
                         Shutdown();
                         return;
