@@ -46,9 +46,11 @@ void ReplicatedCommitter::Submit(Txn txn) {
     m.entries.push_back(std::move(txn));
     forwards_out_.Stamp(&m);
     Status sent = replica_->SendToLeader(std::move(m));
-    // Without a leader the node is not serving: the connection is being closed.
+    // Without a leader the node is not serving: the connection is being closed. The stream
+    // has a hole now, so the next write starts a new one.
     if (!sent.ok()) {
       CORRAL_LOG(kDebug) << "write not forwarded: " << sent.ToString();
+      forwards_out_.Restart();
     }
   }
   Pump();
