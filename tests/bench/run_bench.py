@@ -386,26 +386,11 @@ class Bench:
             self.report["load_before"] = os.getloadavg()
             progress("measuring write+fdatasync in %s" % base)
             self.report["fdatasync"] = measure_fdatasync(base)
-            null = NullResponder(os.path.join(self.bin, "corral-bench-null"))
-            self.started.append(null)
-            targets = {NULL: null}
-            for kind in (ZOOKEEPER, CORRAL):
-                ensemble = self.start_ensemble(kind, os.path.join(base, "bench"))
-                if ensemble is not None:
-                    targets[kind] = ensemble
-            for kind in (ZOOKEEPER, CORRAL):
-                if kind in targets:
-                    r = run_tool(self.lean, targets[kind].servers_arg, "populate", args, 1,
-                                 connections=4, window=64, timeout_s=600)
-                    if r.get("failed") or r["errors"]:
-                        raise RuntimeError("populating %s failed: %s" % (kind, describe(r)))
-            self.closed_loop(targets)
-            self.fixed_rate(targets)
-            if not args.skip_cclient and os.path.exists(self.cclient):
-                self.cclient_phase(targets)
-            self.stop_all()
+            if not args.bulk_only:
+                self.small_phases(base)
             if args.bulk_znodes > 0:
-                self.bulk_phase(os.path.join(base, "bulk"))
+                for bulk_round in range(args.bulk_rounds):
+                    self.bulk_phase(os.path.join(base, "bulk-%d" % (bulk_round + 1)))
             self.report["load_after"] = os.getloadavg()
         finally:
             self.stop_all()
@@ -413,6 +398,28 @@ class Bench:
                 progress("kept %s" % base)
             else:
                 shutil.rmtree(base, ignore_errors=True)
+
+    def small_phases(self, base):
+        """The closed-loop, fixed-rate and C-client phases against the 10,000-znode set."""
+        args = self.args
+        null = NullResponder(os.path.join(self.bin, "corral-bench-null"))
+        self.started.append(null)
+        targets = {NULL: null}
+        for kind in (ZOOKEEPER, CORRAL):
+            ensemble = self.start_ensemble(kind, os.path.join(base, "bench"))
+            if ensemble is not None:
+                targets[kind] = ensemble
+        for kind in (ZOOKEEPER, CORRAL):
+            if kind in targets:
+                r = run_tool(self.lean, targets[kind].servers_arg, "populate", args, 1,
+                             connections=4, window=64, timeout_s=600)
+                if r.get("failed") or r["errors"]:
+                    raise RuntimeError("populating %s failed: %s" % (kind, describe(r)))
+        self.closed_loop(targets)
+        self.fixed_rate(targets)
+        if not args.skip_cclient and os.path.exists(self.cclient):
+            self.cclient_phase(targets)
+        self.stop_all()
 
     def order(self, targets, with_null):
         order = [t for t in (ZOOKEEPER, CORRAL) if t in targets]
@@ -476,7 +483,8 @@ class Bench:
         for kind in (ZOOKEEPER, CORRAL):
             if kind in self.unsupported:
                 continue
-            entry = self.report.setdefault("bulk", {}).setdefault(kind, {})
+            entry = {}
+            self.report.setdefault("bulk", {}).setdefault(kind, []).append(entry)
             ensemble = self.start_ensemble(kind, os.path.join(base, kind))
             if ensemble is None:
                 continue
@@ -502,8 +510,12 @@ class Bench:
             status, seconds = wait_for_znode(ensemble.members[0].port, last_path, t0,
                                              args.restart_timeout_s)
             entry["restart"] = (status, seconds)
-            progress("%s: restart: getData %s -> %s after %.2f s" % (
-                TARGET_NAMES[kind], last_path, status, seconds))
+            if kind == CORRAL:
+                entry["replayed_entries"] = corral_replayed_entries(ensemble.members[0])
+            progress("%s: restart: getData %s -> %s after %.2f s%s" % (
+                TARGET_NAMES[kind], last_path, status, seconds,
+                "" if entry.get("replayed_entries") is None else
+                " (%d log entries replayed)" % entry["replayed_entries"]))
             ensemble.stop()
 
     # -- results --
@@ -512,6 +524,20 @@ class Bench:
 
     def warmup(self, section, key, target):
         return [r for i, r in self.results.get((section, key, target), []) if i == 0]
+
+
+def corral_replayed_entries(member):
+    """How many log entries Corral's last start replayed after its snapshot (its recovery log
+    line), or None. With the default snapCount a restart replays 0 to ~100,000 entries, chosen by
+    when the last snapshot happened to be taken, so the figure explains much of the spread."""
+    lines = [x for x in member.read_log().splitlines() if "recovered to zxid" in x]
+    if not lines:
+        return None
+    words = lines[-1].split()
+    try:
+        return int(words[words.index("log") - 1])
+    except (ValueError, IndexError):
+        return None
 
 
 def median_of(results, field):
@@ -587,13 +613,19 @@ def render(bench):
       "the run %.2f, after %.2f." % (
           m["nproc"], m["cpu"], m["memory_gib"], m["disk"], m["kernel"], m["java"],
           rep["load_before"][0], rep.get("load_after", (float("nan"),))[0]))
-    w("ZooKeeper: `-Xmx%dm` (its zkEnv.sh default), Corral: RelWithDebInfo build. Same zoo.cfg "
-      "settings (tickTime 2000, maxClientCnxns 0, 4lw all). Lean generator: %d connections × "
-      "%d requests in flight, %d-byte data, %d znodes; %d measured rounds × %g s after a "
-      "%g s warm-up round (round 1, shown apart); each figure is the median over the measured "
-      "rounds. Latency in µs (p50 / p99 / p999)." % (
-          a.zk_heap_mb, a.connections, a.window_requests, a.data_bytes, a.znodes, a.rounds,
-          a.duration_s, a.warmup_round_s))
+    if a.bulk_only:
+        w("ZooKeeper: `-Xmx%dm` (its zkEnv.sh default), Corral: RelWithDebInfo build. Same "
+          "zoo.cfg settings (tickTime 2000, maxClientCnxns 0, 4lw all). The bulk phase only "
+          "(`--bulk-only`), %d round%s." % (a.zk_heap_mb, a.bulk_rounds,
+                                            "s" if a.bulk_rounds > 1 else ""))
+    else:
+        w("ZooKeeper: `-Xmx%dm` (its zkEnv.sh default), Corral: RelWithDebInfo build. Same "
+          "zoo.cfg settings (tickTime 2000, maxClientCnxns 0, 4lw all). Lean generator: %d "
+          "connections × %d requests in flight, %d-byte data, %d znodes; %d measured rounds × "
+          "%g s after a %g s warm-up round (round 1, shown apart); each figure is the median "
+          "over the measured rounds. Latency in µs (p50 / p99 / p999)." % (
+              a.zk_heap_mb, a.connections, a.window_requests, a.data_bytes, a.znodes,
+              a.rounds, a.duration_s, a.warmup_round_s))
     for kind, reason in bench.unsupported.items():
         w("")
         w("**%s with %d members: not yet supported** (%s)." % (TARGET_NAMES[kind], a.members,
@@ -601,11 +633,13 @@ def render(bench):
     w("")
     w("† includes writes: both servers make every write durable (fdatasync) before replying; "
       "the disk's own latency is measured below.")
-    w("")
-    w("| workload (lean generator) | ZooKeeper ops/s | Corral ops/s | Corral/ZK ops/s "
-      "| ZooKeeper latency µs | Corral latency µs | Corral/ZK p99 | rig ceiling ops/s (null) |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|")
     rows = [(w_.key, w_.label, "lean") for w_ in closed_loop_workloads(a)]
+    if rows or rep.get("offered_ops_s"):
+        w("")
+        w("| workload (lean generator) | ZooKeeper ops/s | Corral ops/s | Corral/ZK ops/s "
+          "| ZooKeeper latency µs | Corral latency µs | Corral/ZK p99 "
+          "| rig ceiling ops/s (null) |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|")
     for key, label, section in rows:
         zk = cell(bench, section, key, ZOOKEEPER)
         co = cell(bench, section, key, CORRAL)
@@ -691,11 +725,25 @@ def render(bench):
         w("| %s znodes of %d bytes | ZooKeeper | Corral | Corral/ZK |" % (
             fmt_int(a.bulk_znodes), a.data_bytes))
         w("|---|---:|---:|---:|")
-        zk, co = bulk.get(ZOOKEEPER, {}), bulk.get(CORRAL, {})
+        zk, co = bulk.get(ZOOKEEPER, []), bulk.get(CORRAL, [])
 
-        def load_text(kind, e):
+        def over_rounds(kind, rounds, one, unit_text):
+            """(value, text) of a row's cell: one(entry) -> (value or None, text) for a single
+            round; with several rounds the median of their values, each round listed."""
             if kind in bench.unsupported:
                 return None, "not yet supported"
+            if not rounds:
+                return None, "—"
+            cells = [one(e) for e in rounds]
+            if len(cells) == 1:
+                return cells[0]
+            if any(v is None for v, _ in cells):
+                return None, "; ".join("r%d: %s" % (i + 1, t) for i, (_, t) in enumerate(cells))
+            median = statistics.median(v for v, _ in cells)
+            return median, "%s (median; rounds %s)" % (
+                unit_text(median), " / ".join(unit_text(v) for v, _ in cells))
+
+        def load_one(e):
             r = e.get("load")
             if r is None:
                 return None, "—"
@@ -704,29 +752,29 @@ def render(bench):
             return r["measured_s"], "%.2f s (%s creates/s)" % (r["measured_s"],
                                                                fmt_int(r["ops_per_s"]))
 
-        zk_load, zk_text = load_text(ZOOKEEPER, zk)
-        co_load, co_text = load_text(CORRAL, co)
+        seconds_text = lambda v: "%.2f s" % v  # noqa: E731
+        mib_text = lambda v: "%.0f MiB" % (v / 1024)  # noqa: E731
+        zk_load, zk_text = over_rounds(ZOOKEEPER, zk, load_one, seconds_text)
+        co_load, co_text = over_rounds(CORRAL, co, load_one, seconds_text)
         w("| bulk load (pipelined creates, %d connections × %d) † | %s | %s | %s |" % (
             a.bulk_connections, a.bulk_window_requests, zk_text, co_text,
             fmt_ratio(zk_load, co_load) + " faster" if zk_load and co_load else "—"))
 
-        def rss_text(kind, e, field):
-            if kind in bench.unsupported:
-                return None, "not yet supported"
-            v = e.get(field)
-            if not v or any(x is None for x in v):
-                return None, "—"
-            return max(v), " / ".join("%.0f MiB" % (x / 1024) for x in v)
+        def rss_one(field):
+            def one(e):
+                v = e.get(field)
+                if not v or any(x is None for x in v):
+                    return None, "—"
+                return max(v), " / ".join("%.0f MiB" % (x / 1024) for x in v)
+            return one
 
         for field, label in (("rss_empty_kib", "RSS per member, empty"),
                              ("rss_kib", "RSS per member holding them")):
-            zv, zt = rss_text(ZOOKEEPER, zk, field)
-            cv, ct = rss_text(CORRAL, co, field)
+            zv, zt = over_rounds(ZOOKEEPER, zk, rss_one(field), mib_text)
+            cv, ct = over_rounds(CORRAL, co, rss_one(field), mib_text)
             w("| %s | %s | %s | %s |" % (label, zt, ct, fmt_ratio(cv, zv)))
 
-        def restart_text(kind, e):
-            if kind in bench.unsupported:
-                return None, "not yet supported"
+        def restart_one(e):
             r = e.get("restart")
             if r is None:
                 return None, "—"
@@ -738,11 +786,20 @@ def render(bench):
                               "are gone)" % seconds)
             return None, "did not serve within %.0f s" % seconds
 
-        zv, zt = restart_text(ZOOKEEPER, zk)
-        cv, ct = restart_text(CORRAL, co)
+        zv, zt = over_rounds(ZOOKEEPER, zk, restart_one, seconds_text)
+        cv, ct = over_rounds(CORRAL, co, restart_one, seconds_text)
         w("| restart-to-serving (kill -9 every member, restart, until getData of the last "
           "znode succeeds) | %s | %s | %s |" % (zt, ct, fmt_ratio(cv, zv)))
+        replayed = [e.get("replayed_entries") for e in co]
+        if replayed and all(x is not None for x in replayed):
+            w("")
+            w("Log entries Corral replayed after its newest snapshot at each restart: %s (a "
+              "snapshot is taken every snapCount/2 + random(snapCount/2) entries, snapCount "
+              "100,000, so this varies from run to run)." % " / ".join(fmt_int(x)
+                                                                     for x in replayed))
     # Round one and every round, to judge the noise.
+    if not bench.results:
+        return "\n".join(out) + "\n"
     w("")
     w("<details><summary>Every round (ops/s; round 1 is the warm-up)</summary>")
     w("")
@@ -809,6 +866,12 @@ def parse_args(argv):
     p.add_argument("--bulk-window-requests", type=int, default=128)
     p.add_argument("--settle-s", type=float, default=2.0,
                    help="pause after the bulk load before reading RSS")
+    p.add_argument("--bulk-rounds", type=int, default=1,
+                   help="repeat the bulk phase (fresh servers, load, kill -9, restart) this many "
+                        "times; the report shows the medians and every round")
+    p.add_argument("--bulk-only", action="store_true",
+                   help="run only the bulk phase (load, RSS, restart); skips every other "
+                        "workload, the C client and the null responder")
     p.add_argument("--restart-timeout-s", type=float, default=300.0)
     p.add_argument("--zk-heap-mb", type=int, default=DEFAULT_ZK_HEAP_MB)
     p.add_argument("--build-dir",
@@ -826,6 +889,9 @@ def parse_args(argv):
     args.offered_ops_s = [float(x) for x in args.offered_ops_s.split(",") if x]
     args.offered_fractions = [float(x) for x in args.offered_fractions.split(",") if x]
     args.build_dir = os.path.abspath(args.build_dir)
+    if args.bulk_only:
+        args.workloads, args.fixed_rate_workloads, args.cclient_workloads = [], [], []
+        args.skip_cclient = args.skip_ceiling = True
     return args
 
 
