@@ -60,19 +60,19 @@ void UndoLog::Rollback() {
 DataTree::DataTree() : acl_cache_(&AclLess) {
   Znode root;
   root.acl = InternAcl({zk::Acl{zk::kPermAll, zk::Id{"world", "anyone"}}});
-  nodes_.emplace("/", std::move(root));
+  nodes_.Emplace("/", std::move(root));
   approximate_data_size_ = 1;
 }
 
 const Znode* DataTree::Find(const std::string& p) const {
   // ZooKeeper also files the root under "" (reads of "" answer for "/").
-  auto it = nodes_.find(p.empty() ? std::string("/") : p);
-  return it == nodes_.end() ? nullptr : &it->second;
+  NodeIndex::Entry* e = nodes_.Find(p.empty() ? std::string_view("/") : std::string_view(p));
+  return e == nullptr ? nullptr : &e->node;
 }
 
 Znode* DataTree::FindMutable(const std::string& p) {
-  auto it = nodes_.find(p);
-  return it == nodes_.end() ? nullptr : &it->second;
+  NodeIndex::Entry* e = nodes_.Find(p);
+  return e == nullptr ? nullptr : &e->node;
 }
 
 AclRef DataTree::InternAcl(const zk::AclList& acl) {
@@ -123,7 +123,8 @@ void DataTree::Create(const std::string& p, std::string data, bool data_null, Ac
       Znode* n = FindMutable(p);
       approximate_data_size_ -= static_cast<int64_t>(p.size() + n->data.size());
       IndexOwner(p, n->ephemeral_owner, false);
-      nodes_.erase(p);
+      restore_path_.clear();
+      nodes_.Erase(p);
       Znode* par = FindMutable(std::string(path::Parent(p)));
       par->children.erase(std::string(path::Basename(p)));
       par->cversion = old_cversion;
@@ -141,29 +142,31 @@ void DataTree::Create(const std::string& p, std::string data, bool data_null, Ac
   n.czxid = n.mzxid = n.pzxid = zxid;
   n.ctime = n.mtime = time_ms;
   n.ephemeral_owner = owner;
-  nodes_.emplace(p, std::move(n));
+  nodes_.Emplace(p, std::move(n));
   IndexOwner(p, owner, true);
 }
 
 void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
-  auto it = nodes_.find(p);
-  CORRAL_ASSERT(it != nodes_.end(), "Delete of a missing node");
-  CORRAL_ASSERT(it->second.children.empty(), "Delete of a node with children");
+  NodeIndex::Entry* entry = nodes_.Find(p);
+  CORRAL_ASSERT(entry != nullptr, "Delete of a missing node");
+  Znode& node = entry->node;
+  CORRAL_ASSERT(node.children.empty(), "Delete of a node with children");
   Znode* parent = FindMutable(std::string(path::Parent(p)));
   CORRAL_ASSERT(parent != nullptr, "node without parent");
   if (undo != nullptr) {
-    undo->Add([this, p, saved = it->second, old_pzxid = parent->pzxid]() mutable {
+    undo->Add([this, p, saved = node, old_pzxid = parent->pzxid]() mutable {
       Znode* par = FindMutable(std::string(path::Parent(p)));
       par->children.insert(std::string(path::Basename(p)));
       par->pzxid = old_pzxid;
       approximate_data_size_ += static_cast<int64_t>(p.size() + saved.data.size());
       IndexOwner(p, saved.ephemeral_owner, true);
-      nodes_.emplace(p, std::move(saved));
+      nodes_.Emplace(p, std::move(saved));
     });
   }
-  approximate_data_size_ -= static_cast<int64_t>(p.size() + it->second.data.size());
-  IndexOwner(p, it->second.ephemeral_owner, false);
-  nodes_.erase(it);
+  approximate_data_size_ -= static_cast<int64_t>(p.size() + node.data.size());
+  IndexOwner(p, node.ephemeral_owner, false);
+  restore_path_.clear();
+  nodes_.Erase(p);
   parent->children.erase(std::string(path::Basename(p)));
   parent->pzxid = zxid;  // the stored cversion counts creations only (see ToStat)
 }

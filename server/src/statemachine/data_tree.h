@@ -9,30 +9,13 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "statemachine/node_index.h"
+#include "statemachine/znode.h"
 #include "zk/records.h"
 
 namespace corral {
-
-// Shared, immutable ACL lists: most znodes carry one of a handful of lists.
-using AclRef = std::shared_ptr<const zk::AclList>;
-
-struct Znode {
-  std::string data;
-  bool data_null = false;  // created or set with a null buffer: getData answers null, not ""
-  AclRef acl;
-  // Stat without the derived fields (dataLength, numChildren).
-  int64_t czxid = 0, mzxid = 0, ctime = 0, mtime = 0, pzxid = 0;
-  int32_t version = 0, aversion = 0;
-  // Children ever created here: the sequential suffix. Stat reports 2 * cversion - numChildren.
-  int32_t cversion = 0;
-  int64_t ephemeral_owner = 0;
-  std::set<std::string> children;  // sorted names, so iteration is deterministic
-
-  zk::Stat ToStat() const;
-};
 
 // Kind of node as its ephemeralOwner says (EphemeralType.java).
 enum class NodeKind { kPersistent, kEphemeral, kContainer, kTtl };
@@ -90,18 +73,25 @@ class DataTree {
 
   // Rebuilding a tree from a snapshot (storage/snapshot.cc; defined in data_tree_restore.cc).
   // Sizes the node index for `count` nodes, so a restore does not rehash as it grows.
-  void ReserveNodes(size_t count) { nodes_.reserve(count); }
+  void ReserveNodes(size_t count) { nodes_.Reserve(count); }
   // Adds a node with every stored field as given; `node.children` must be empty (children link
   // themselves as they arrive). Nodes must arrive parents first, as ForEach visits them; "/"
   // replaces the fields of the root every tree starts with (before any other node arrives).
   // Returns false, changing nothing, when the node cannot be placed: the path is not absolute
   // or has an empty last segment, the node exists, or its parent does not.
+  // Fast in ForEach order (depth first, siblings in sorted order): the parent is then found
+  // without a lookup and the node is known to be new without one; any other order is accepted
+  // and costs the lookups.
   bool RestoreNode(std::string path, Znode node);
 
  private:
   void IndexOwner(const std::string& path, int64_t owner, bool add);
 
-  std::unordered_map<std::string, Znode> nodes_;
+  NodeIndex nodes_;
+  // RestoreNode's cache: the last restored node and its ancestors, root first. Snapshots list
+  // nodes depth first, so a node's parent is on it and restoring needs no lookup by path.
+  // Cleared by anything that erases a node (the pointers would dangle).
+  std::vector<NodeIndex::Entry*> restore_path_;
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
   std::set<std::string> ttl_nodes_;

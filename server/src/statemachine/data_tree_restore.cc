@@ -8,13 +8,15 @@ namespace corral {
 bool DataTree::RestoreNode(std::string p, Znode node) {
   CORRAL_ASSERT(node.children.empty(), "restored nodes link their children themselves");
   if (p == "/") {
-    Znode& root = nodes_.at("/");
+    NodeIndex::Entry* root_entry = nodes_.Find("/");
+    Znode& root = root_entry->node;
     if (!root.children.empty()) return false;  // the root comes first
     approximate_data_size_ +=
         static_cast<int64_t>(node.data.size()) - static_cast<int64_t>(root.data.size());
     IndexOwner(p, root.ephemeral_owner, false);
     IndexOwner(p, node.ephemeral_owner, true);
     root = std::move(node);
+    restore_path_.assign(1, root_entry);
     return true;
   }
   // Structure only (the full path rules were checked when the node was created): the path must
@@ -23,16 +25,38 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
   if (p.size() < 2 || p[0] != '/' || slash == p.size() - 1 || (slash > 0 && p[slash - 1] == '/')) {
     return false;
   }
-  Znode* parent = FindMutable(std::string(path::Parent(p)));
-  if (parent == nullptr) return false;
+  std::string_view parent_path = path::Parent(p);
+  // Depth-first order: the parent is the previous node or one of its ancestors.
+  while (!restore_path_.empty() && restore_path_.back()->path != parent_path) {
+    restore_path_.pop_back();
+  }
+  if (restore_path_.empty()) {  // another order: look it up
+    NodeIndex::Entry* parent_entry = nodes_.Find(parent_path);
+    if (parent_entry == nullptr) return false;
+    restore_path_.push_back(parent_entry);
+  }
+  Znode& parent = restore_path_.back()->node;
+  std::string_view name = path::Basename(p);
+  // A name above every child the parent has so far (sorted sibling order) cannot be one of
+  // them, so the path is new: no lookup needed. The children index and the node index agree
+  // (every node is its parent's child), which is what makes that proof hold.
+  bool in_order = parent.children.empty() || name > std::string_view(*parent.children.rbegin());
   int64_t size = static_cast<int64_t>(p.size() + node.data.size());
   int64_t owner = node.ephemeral_owner;
-  auto [it, inserted] = nodes_.emplace(std::move(p), std::move(node));
-  if (!inserted) return false;
-  // Children arrive in sorted order, so the end is the right place: constant time.
-  parent->children.emplace_hint(parent->children.end(), path::Basename(it->first));
+  NodeIndex::Entry* entry;
+  if (in_order) {
+    entry = nodes_.EmplaceAbsent(std::move(p), std::move(node));
+    // At the end of the sorted children: constant time.
+    parent.children.emplace_hint(parent.children.end(), path::Basename(entry->path));
+  } else {
+    auto [emplaced, inserted] = nodes_.Emplace(std::move(p), std::move(node));
+    if (!inserted) return false;
+    entry = emplaced;
+    parent.children.emplace(path::Basename(entry->path));
+  }
+  restore_path_.push_back(entry);
   approximate_data_size_ += size;
-  IndexOwner(it->first, owner, true);
+  IndexOwner(entry->path, owner, true);
   return true;
 }
 

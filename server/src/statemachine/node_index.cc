@@ -1,0 +1,153 @@
+#include "statemachine/node_index.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "base/assert.h"
+
+namespace corral {
+namespace {
+
+constexpr size_t kMinCapacity = 8;
+
+// Grows when the next insert would make the table more than 3/4 full: linear probing stays at a
+// few slots per lookup (one or two cache lines) up to there.
+bool OverLoad(size_t count, size_t capacity) { return count * 4 > capacity * 3; }
+
+size_t CapacityFor(size_t count) {
+  size_t capacity = kMinCapacity;
+  while (OverLoad(count, capacity)) capacity *= 2;
+  return capacity;
+}
+
+}  // namespace
+
+uint64_t NodeIndex::Hash(std::string_view path) {
+  // libstdc++'s string hash (MurmurHash2, 64-bit); its low bits pick the slot.
+  return std::hash<std::string_view>{}(path);
+}
+
+NodeIndex::~NodeIndex() { Clear(); }
+
+NodeIndex::NodeIndex(const NodeIndex& other) : slots_(other.slots_.size()), size_(other.size_) {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const Slot& from = other.slots_[i];
+    if (from.entry != nullptr) slots_[i] = Slot{from.hash, new Entry(*from.entry)};
+  }
+}
+
+NodeIndex& NodeIndex::operator=(const NodeIndex& other) {
+  if (this != &other) *this = NodeIndex(other);
+  return *this;
+}
+
+NodeIndex::NodeIndex(NodeIndex&& other) noexcept
+    : slots_(std::move(other.slots_)), size_(other.size_) {
+  other.slots_.clear();
+  other.size_ = 0;
+}
+
+NodeIndex& NodeIndex::operator=(NodeIndex&& other) noexcept {
+  if (this != &other) {
+    Clear();
+    slots_ = std::move(other.slots_);
+    size_ = other.size_;
+    other.slots_.clear();
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+void NodeIndex::Clear() {
+  for (Slot& slot : slots_) delete slot.entry;
+  slots_.clear();
+  size_ = 0;
+}
+
+size_t NodeIndex::Probe(std::string_view path, uint64_t hash) const {
+  size_t i = hash & mask();
+  while (true) {
+    const Slot& slot = slots_[i];
+    if (slot.entry == nullptr) return i;
+    // The full hash first: a key comparison (a read of the entry) only on a likely match.
+    if (slot.hash == hash && slot.entry->path == path) return i;
+    i = (i + 1) & mask();
+  }
+}
+
+NodeIndex::Entry* NodeIndex::Find(std::string_view path) const {
+  if (size_ == 0) return nullptr;
+  return slots_[Probe(path, Hash(path))].entry;
+}
+
+std::pair<NodeIndex::Entry*, bool> NodeIndex::Emplace(std::string path, Znode node) {
+  uint64_t hash = Hash(path);
+  if (size_ > 0) {
+    if (Entry* present = slots_[Probe(path, hash)].entry) return {present, false};
+  }
+  auto* entry = new Entry{std::move(path), std::move(node)};
+  Insert(entry, hash);
+  return {entry, true};
+}
+
+NodeIndex::Entry* NodeIndex::EmplaceAbsent(std::string path, Znode node) {
+  uint64_t hash = Hash(path);
+  auto* entry = new Entry{std::move(path), std::move(node)};
+  Insert(entry, hash);
+  return entry;
+}
+
+void NodeIndex::Insert(Entry* entry, uint64_t hash) {
+  if (slots_.empty() || OverLoad(size_ + 1, slots_.size())) {
+    GrowTo(std::max(kMinCapacity, slots_.size() * 2));
+  }
+  size_t i = hash & mask();
+  while (slots_[i].entry != nullptr) i = (i + 1) & mask();
+  slots_[i] = Slot{hash, entry};
+  ++size_;
+}
+
+bool NodeIndex::Erase(std::string_view path) {
+  if (size_ == 0) return false;
+  size_t hole = Probe(path, Hash(path));
+  if (slots_[hole].entry == nullptr) return false;
+  delete slots_[hole].entry;
+  --size_;
+  // Backward shift: every later slot of the run whose home is not between the hole and itself
+  // (so its probe from home would cross the hole) moves into the hole, which moves on to it.
+  size_t i = hole;
+  while (true) {
+    i = (i + 1) & mask();
+    Slot& slot = slots_[i];
+    if (slot.entry == nullptr) break;
+    size_t distance_from_home = (i - (slot.hash & mask())) & mask();
+    size_t distance_from_hole = (i - hole) & mask();
+    if (distance_from_home >= distance_from_hole) {
+      slots_[hole] = slot;
+      hole = i;
+    }
+  }
+  slots_[hole] = Slot{};
+  return true;
+}
+
+void NodeIndex::Reserve(size_t count) {
+  size_t capacity = CapacityFor(count);
+  if (capacity > slots_.size()) GrowTo(capacity);
+}
+
+void NodeIndex::GrowTo(size_t capacity) {
+  CORRAL_ASSERT((capacity & (capacity - 1)) == 0 && !OverLoad(size_, capacity),
+                "NodeIndex capacity must be a power of two with room for every entry");
+  std::vector<Slot> old(capacity);
+  old.swap(slots_);
+  // Slots carry their hash: moving them reads no entry.
+  for (const Slot& slot : old) {
+    if (slot.entry == nullptr) continue;
+    size_t i = slot.hash & mask();
+    while (slots_[i].entry != nullptr) i = (i + 1) & mask();
+    slots_[i] = slot;
+  }
+}
+
+}  // namespace corral
