@@ -492,5 +492,53 @@ TEST(TxnLogPosix, AppendSyncReopenOnARealDirectory) {
   EXPECT_EQ(expected, 3001);
 }
 
+// The zxid-only decode used to pass entries gives what the full decode gives, and refuses
+// what is not protobuf at all.
+TEST(LogEntryZxid, AgreesWithTheFullDecode) {
+  for (int64_t zxid : {int64_t{1}, int64_t{127}, int64_t{128}, (int64_t{7} << 32) | 5,
+                       int64_t{0x7fffffffffffffff}}) {
+    for (size_t request_bytes : {size_t{0}, size_t{1}, size_t{300}, size_t{70000}}) {
+      Txn t = Entry(zxid, request_bytes);
+      std::string record;
+      AppendLogEntryRecord(t, &record);
+      std::string_view payload =
+          std::string_view(record).substr(kRecordHeaderBytes, record.size() - kRecordOverheadBytes);
+      Txn full;
+      ASSERT_TRUE(DecodeLogEntry(payload, &full));
+      int64_t only = 0;
+      ASSERT_TRUE(DecodeLogEntryZxid(payload, &only));
+      EXPECT_EQ(only, full.zxid);
+      EXPECT_EQ(only, zxid);
+      // Every strict prefix that cuts a field is refused by both (a cut exactly between two
+      // fields is a valid shorter message for both).
+      for (size_t cut = 0; cut < payload.size(); cut += 1 + payload.size() / 50) {
+        int64_t z = 0;
+        Txn f;
+        EXPECT_EQ(DecodeLogEntryZxid(payload.substr(0, cut), &z),
+                  DecodeLogEntry(payload.substr(0, cut), &f))
+            << "cut at " << cut;
+        if (DecodeLogEntry(payload.substr(0, cut), &f)) {
+          EXPECT_EQ(z, f.zxid);
+        }
+      }
+    }
+  }
+  // A repeated zxid field: the last one counts, as in protobuf.
+  std::string twice = {0x08, 0x05, 0x10, 0x01, 0x08, 0x07};
+  int64_t z = 0;
+  Txn f;
+  ASSERT_TRUE(DecodeLogEntry(twice, &f));
+  ASSERT_TRUE(DecodeLogEntryZxid(twice, &z));
+  EXPECT_EQ(z, 7);
+  EXPECT_EQ(f.zxid, 7);
+  int64_t unused = 0;
+  EXPECT_FALSE(DecodeLogEntryZxid(std::string("\x08\x05\x00\x00", 4), &unused));
+  EXPECT_FALSE(DecodeLogEntryZxid(std::string("\x32\x10"
+                                              "ab",
+                                              4),
+                                  &unused));                          // bytes cut short
+  EXPECT_FALSE(DecodeLogEntryZxid(std::string("\x0c", 1), &unused));  // end-group, no start
+}
+
 }  // namespace
 }  // namespace corral::storage

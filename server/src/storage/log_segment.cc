@@ -1,5 +1,8 @@
 #include "storage/log_segment.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include <utility>
 
 #include "proto/log.pb.h"
@@ -32,6 +35,27 @@ bool DecodeLogEntry(std::string_view payload, Txn* txn) {
   proto::LogEntry msg;
   if (!msg.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
   TxnFromLogEntry(&msg, txn);
+  return true;
+}
+
+bool DecodeLogEntryZxid(std::string_view payload, int64_t* zxid) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(payload.data()),
+                                            static_cast<int>(payload.size()));
+  constexpr uint32_t kZxidTag =
+      (proto::LogEntry::kZxidFieldNumber << 3) | WireFormatLite::WIRETYPE_VARINT;
+  uint64_t value = 0;
+  while (true) {
+    uint32_t tag = in.ReadTag();
+    if (tag == 0) break;  // the end, or a zero tag (invalid): told apart below
+    if (tag == kZxidTag) {
+      if (!in.ReadVarint64(&value)) return false;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  if (in.CurrentPosition() != static_cast<int>(payload.size())) return false;
+  *zxid = static_cast<int64_t>(value);
   return true;
 }
 
@@ -96,6 +120,13 @@ LogSegmentReader::Outcome LogSegmentReader::ReadHeader() {
 }
 
 LogSegmentReader::Outcome LogSegmentReader::NextEntry(Txn* txn, uint64_t* offset) {
+  int64_t zxid = 0;
+  Outcome outcome = NextEntryZxid(&zxid, offset);
+  if (outcome != Outcome::kRecord) return outcome;
+  return DecodeEntry(txn);
+}
+
+LogSegmentReader::Outcome LogSegmentReader::NextEntryZxid(int64_t* zxid, uint64_t* offset) {
   if (failed_) return Outcome::kCorruption;
   CORRAL_ASSERT(header_read_, "NextEntry before ReadHeader");
   Record record;
@@ -105,18 +136,32 @@ LogSegmentReader::Outcome LogSegmentReader::NextEntry(Txn* txn, uint64_t* offset
     return Fail(record.offset,
                 std::string("unexpected ") + RecordTypeName(record.type) + " record in a log");
   }
-  if (!DecodeLogEntry(record.payload, txn)) return Fail(record.offset, "log entry does not decode");
-  if (entry_count_ == 0 && txn->zxid != header_.first_zxid) {
-    return Fail(record.offset, "first entry has zxid " + ZxidString(txn->zxid) +
+  int64_t entry_zxid = 0;
+  if (!DecodeLogEntryZxid(record.payload, &entry_zxid)) {
+    return Fail(record.offset, "log entry does not decode");
+  }
+  if (entry_count_ == 0 && entry_zxid != header_.first_zxid) {
+    return Fail(record.offset, "first entry has zxid " + ZxidString(entry_zxid) +
                                    ", the header says " + ZxidString(header_.first_zxid));
   }
-  if (txn->zxid <= last_zxid_) {
+  if (entry_zxid <= last_zxid_) {
     return Fail(record.offset,
-                "zxid " + ZxidString(txn->zxid) + " does not follow " + ZxidString(last_zxid_));
+                "zxid " + ZxidString(entry_zxid) + " does not follow " + ZxidString(last_zxid_));
   }
-  last_zxid_ = txn->zxid;
+  last_zxid_ = entry_zxid;
   ++entry_count_;
+  entry_payload_ = record.payload;
+  entry_offset_ = record.offset;
+  *zxid = entry_zxid;
   *offset = record.offset;
+  return Outcome::kRecord;
+}
+
+LogSegmentReader::Outcome LogSegmentReader::DecodeEntry(Txn* txn) {
+  if (failed_) return Outcome::kCorruption;
+  CORRAL_ASSERT(entry_count_ > 0, "DecodeEntry before an entry was read");
+  if (!DecodeLogEntry(entry_payload_, txn)) return Fail(entry_offset_, "log entry does not decode");
+  CORRAL_ASSERT(txn->zxid == last_zxid_, "the zxid-only decode disagrees with the full decode");
   return Outcome::kRecord;
 }
 

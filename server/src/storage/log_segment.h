@@ -29,6 +29,11 @@ void AppendLogSegmentHeaderRecord(const LogSegmentHeaderInfo& header, std::strin
 void AppendLogEntryRecord(const Txn& txn, std::string* out);
 // False when the payload is not a LogEntry.
 bool DecodeLogEntry(std::string_view payload, Txn* txn);
+// Only the zxid of a LogEntry, skipping every other field without copying it; the same value a
+// full decode gives (a repeated field keeps its last value, as in protobuf). False when the
+// payload is not valid protobuf wire format. Nested identities are skipped whole, so their own
+// content is not checked: DecodeLogEntry checks that when the entry is used.
+bool DecodeLogEntryZxid(std::string_view payload, int64_t* zxid);
 
 // Reads a segment front to back, checking what the framing cannot: the header's magic, version
 // and first zxid (against the file name), that entries follow it with increasing zxids, and that
@@ -48,6 +53,15 @@ class LogSegmentReader {
   Outcome ReadHeader();
   // The next entry (after ReadHeader returned kRecord): kRecord fills *txn and *offset.
   Outcome NextEntry(Txn* txn, uint64_t* offset);
+  // As NextEntry, with the same checks of framing, checksum and zxid order, but decodes only
+  // the zxid; the request bytes and identities are skipped, not copied. For entries a reader
+  // only has to pass (recovery finding the log's end, or the entries a snapshot already holds),
+  // which is most of a segment and was most of the time spent reading it. DecodeEntry then
+  // decodes the same entry in full, when it is wanted after all.
+  Outcome NextEntryZxid(int64_t* zxid, uint64_t* offset);
+  // The entry NextEntryZxid just returned, in full: kRecord, or kCorruption (at its offset) when
+  // the payload does not decode.
+  Outcome DecodeEntry(Txn* txn);
 
   const LogSegmentHeaderInfo& header() const { return header_; }
   // Zxid of the last entry read, or the header's prev_zxid before any.
@@ -73,6 +87,8 @@ class LogSegmentReader {
   bool header_read_ = false;
   int64_t last_zxid_ = 0;
   uint64_t entry_count_ = 0;
+  std::string_view entry_payload_;  // the last entry read, until the next read
+  uint64_t entry_offset_ = 0;
   bool failed_ = false;
   uint64_t failed_at_ = 0;
   Status failure_;

@@ -158,9 +158,10 @@ Status TxnLog::ScanLastSegment(TxnLogOpenReport* report, bool* usable) {
     return DbIdMismatch(seg.path, reader.header().db_id, options_.db_id);
   }
   seg.prev_zxid = reader.header().prev_zxid;
-  Txn txn;
+  // Only the end matters here (ReadEntries decodes what it replays): zxids only.
+  int64_t zxid = 0;
   uint64_t offset = 0;
-  while ((outcome = reader.NextEntry(&txn, &offset)) == Outcome::kRecord) {
+  while ((outcome = reader.NextEntryZxid(&zxid, &offset)) == Outcome::kRecord) {
   }
   bool cut = false;
   switch (outcome) {
@@ -491,20 +492,23 @@ Status TxnLog::ReadEntries(int64_t after_zxid, const std::function<Status(const 
     }
     int64_t predecessor = seg.prev_zxid;
     Txn txn;
+    int64_t zxid = 0;
     uint64_t offset = 0;
-    while ((outcome = reader.NextEntry(&txn, &offset)) == Outcome::kRecord) {
-      if (txn.zxid > position) {
+    // Entries the state already holds are checked (frame, checksum, order) but only their zxid
+    // is decoded: after a snapshot that is most of the segment.
+    while ((outcome = reader.NextEntryZxid(&zxid, &offset)) == Outcome::kRecord) {
+      if (zxid > position) {
         if (predecessor != position) {
           return CorruptionAt(seg.path, offset,
-                              "entry " + ZxidString(txn.zxid) + " follows " +
-                                  ZxidString(predecessor) + " in the log, but the state ends at " +
-                                  ZxidString(position) +
+                              "entry " + ZxidString(zxid) + " follows " + ZxidString(predecessor) +
+                                  " in the log, but the state ends at " + ZxidString(position) +
                                   ": the snapshot is not a point of this log's history");
         }
+        if ((outcome = reader.DecodeEntry(&txn)) != Outcome::kRecord) break;
         CORRAL_RETURN_IF_ERROR(fn(txn));
-        position = txn.zxid;
+        position = zxid;
       }
-      predecessor = txn.zxid;
+      predecessor = zxid;
     }
     if (outcome != Outcome::kEnd) {
       report_damage(seg.path, reader.valid_end());
