@@ -533,10 +533,8 @@ TEST(LogEntryZxid, AgreesWithTheFullDecode) {
   EXPECT_EQ(f.zxid, 7);
   int64_t unused = 0;
   EXPECT_FALSE(DecodeLogEntryZxid(std::string("\x08\x05\x00\x00", 4), &unused));
-  EXPECT_FALSE(DecodeLogEntryZxid(std::string("\x32\x10"
-                                              "ab",
-                                              4),
-                                  &unused));                          // bytes cut short
+  const char cut_short[] = {0x32, 0x10, 'a', 'b'};  // 16 bytes promised, 2 there
+  EXPECT_FALSE(DecodeLogEntryZxid(std::string_view(cut_short, sizeof cut_short), &unused));
   EXPECT_FALSE(DecodeLogEntryZxid(std::string("\x0c", 1), &unused));  // end-group, no start
 }
 
