@@ -111,6 +111,28 @@ TEST(NodeIndex, MatchesAHashMapUnderRandomOperations) {
   }
 }
 
+TEST(NodeIndex, EntriesWhoseSlotsAreNotWrittenYetAreFoundCopiedAndErased) {
+  // EmplaceAbsent queues its last few slot writes: everything must see those entries.
+  for (int count : {1, 3, 8, 9, 20}) {
+    NodeIndex index;
+    index.Emplace("/", Znode{});
+    for (int i = 0; i < count; ++i) index.EmplaceAbsent("/q" + std::to_string(i), {});
+    EXPECT_EQ(index.size(), static_cast<size_t>(count) + 1);
+    for (int i = 0; i < count; ++i) EXPECT_NE(index.Find("/q" + std::to_string(i)), nullptr);
+    NodeIndex copy = index;
+    NodeIndex moved = std::move(index);
+    for (NodeIndex* each : {&copy, &moved}) {
+      for (int i = 0; i < count; ++i) {
+        ASSERT_NE(each->Find("/q" + std::to_string(i)), nullptr) << count << " " << i;
+      }
+      EXPECT_FALSE(each->Emplace("/q0", Znode{}).second);
+      EXPECT_TRUE(each->Erase("/q" + std::to_string(count - 1)));
+      EXPECT_EQ(each->Find("/q" + std::to_string(count - 1)), nullptr);
+      EXPECT_EQ(each->size(), static_cast<size_t>(count));
+    }
+  }
+}
+
 TEST(NodeIndex, ReserveMakesRoomUpFront) {
   NodeIndex index;
   index.Reserve(1000);

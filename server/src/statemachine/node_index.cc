@@ -34,6 +34,10 @@ NodeIndex::NodeIndex(const NodeIndex& other) : slots_(other.slots_.size()), size
     const Slot& from = other.slots_[i];
     if (from.entry != nullptr) slots_[i] = Slot{from.hash, new Entry(*from.entry)};
   }
+  for (size_t k = 0; k < other.queued_count_; ++k) {
+    const Slot& from = other.queued_[(other.queued_first_ + k) & (kQueueSlots - 1)];
+    Place(Slot{from.hash, new Entry(*from.entry)});
+  }
 }
 
 NodeIndex& NodeIndex::operator=(const NodeIndex& other) {
@@ -41,27 +45,31 @@ NodeIndex& NodeIndex::operator=(const NodeIndex& other) {
   return *this;
 }
 
-NodeIndex::NodeIndex(NodeIndex&& other) noexcept
-    : slots_(std::move(other.slots_)), size_(other.size_) {
-  other.slots_.clear();
-  other.size_ = 0;
-}
+NodeIndex::NodeIndex(NodeIndex&& other) noexcept { *this = std::move(other); }
 
 NodeIndex& NodeIndex::operator=(NodeIndex&& other) noexcept {
   if (this != &other) {
     Clear();
     slots_ = std::move(other.slots_);
     size_ = other.size_;
+    std::copy(std::begin(other.queued_), std::end(other.queued_), std::begin(queued_));
+    queued_first_ = other.queued_first_;
+    queued_count_ = other.queued_count_;
     other.slots_.clear();
     other.size_ = 0;
+    other.queued_count_ = 0;
   }
   return *this;
 }
 
 void NodeIndex::Clear() {
   for (Slot& slot : slots_) delete slot.entry;
+  for (size_t k = 0; k < queued_count_; ++k) {
+    delete queued_[(queued_first_ + k) & (kQueueSlots - 1)].entry;
+  }
   slots_.clear();
   size_ = 0;
+  queued_count_ = 0;
 }
 
 size_t NodeIndex::Probe(std::string_view path, uint64_t hash) const {
@@ -77,38 +85,67 @@ size_t NodeIndex::Probe(std::string_view path, uint64_t hash) const {
 
 NodeIndex::Entry* NodeIndex::Find(std::string_view path) const {
   if (size_ == 0) return nullptr;
-  return slots_[Probe(path, Hash(path))].entry;
+  uint64_t hash = Hash(path);
+  if (Entry* found = slots_[Probe(path, hash)].entry) return found;
+  for (size_t k = 0; k < queued_count_; ++k) {
+    const Slot& slot = queued_[(queued_first_ + k) & (kQueueSlots - 1)];
+    if (slot.hash == hash && slot.entry->path == path) return slot.entry;
+  }
+  return nullptr;
 }
 
 std::pair<NodeIndex::Entry*, bool> NodeIndex::Emplace(std::string path, Znode node) {
+  PlaceQueued();
   uint64_t hash = Hash(path);
   if (size_ > 0) {
     if (Entry* present = slots_[Probe(path, hash)].entry) return {present, false};
   }
+  MakeRoomForOne();
   auto* entry = new Entry{std::move(path), std::move(node)};
-  Insert(entry, hash);
+  Place(Slot{hash, entry});
+  ++size_;
   return {entry, true};
 }
 
 NodeIndex::Entry* NodeIndex::EmplaceAbsent(std::string path, Znode node) {
   uint64_t hash = Hash(path);
+  MakeRoomForOne();
+  __builtin_prefetch(&slots_[hash & mask()], /*rw=*/1);
+  if (queued_count_ == kQueueSlots) {
+    Place(queued_[queued_first_]);
+    queued_first_ = (queued_first_ + 1) & (kQueueSlots - 1);
+    --queued_count_;
+  }
   auto* entry = new Entry{std::move(path), std::move(node)};
-  Insert(entry, hash);
+  queued_[(queued_first_ + queued_count_) & (kQueueSlots - 1)] = Slot{hash, entry};
+  ++queued_count_;
+  ++size_;
   return entry;
 }
 
-void NodeIndex::Insert(Entry* entry, uint64_t hash) {
+void NodeIndex::MakeRoomForOne() {
   if (slots_.empty() || OverLoad(size_ + 1, slots_.size())) {
     GrowTo(std::max(kMinCapacity, slots_.size() * 2));
   }
-  size_t i = hash & mask();
+}
+
+void NodeIndex::Place(const Slot& slot) {
+  size_t i = slot.hash & mask();
   while (slots_[i].entry != nullptr) i = (i + 1) & mask();
-  slots_[i] = Slot{hash, entry};
-  ++size_;
+  slots_[i] = slot;
+}
+
+void NodeIndex::PlaceQueued() {
+  for (size_t k = 0; k < queued_count_; ++k) {
+    Place(queued_[(queued_first_ + k) & (kQueueSlots - 1)]);
+  }
+  queued_first_ = 0;
+  queued_count_ = 0;
 }
 
 bool NodeIndex::Erase(std::string_view path) {
   if (size_ == 0) return false;
+  PlaceQueued();
   size_t hole = Probe(path, Hash(path));
   if (slots_[hole].entry == nullptr) return false;
   delete slots_[hole].entry;
@@ -139,15 +176,13 @@ void NodeIndex::Reserve(size_t count) {
 void NodeIndex::GrowTo(size_t capacity) {
   CORRAL_ASSERT((capacity & (capacity - 1)) == 0 && !OverLoad(size_, capacity),
                 "NodeIndex capacity must be a power of two with room for every entry");
-  std::vector<Slot> old(capacity);
+  decltype(slots_) old(capacity);
   old.swap(slots_);
   // Slots carry their hash: moving them reads no entry.
   for (const Slot& slot : old) {
-    if (slot.entry == nullptr) continue;
-    size_t i = slot.hash & mask();
-    while (slots_[i].entry != nullptr) i = (i + 1) & mask();
-    slots_[i] = slot;
+    if (slot.entry != nullptr) Place(slot);
   }
+  PlaceQueued();
 }
 
 }  // namespace corral

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_page_allocator.h"
 #include "statemachine/znode.h"
 
 namespace corral {
@@ -49,6 +50,7 @@ class NodeIndex {
   std::pair<Entry*, bool> Emplace(std::string path, Znode node);
   // Adds `path`, which the caller knows is absent (the restore proves it from the snapshot's
   // order): no key is compared. Adding a present path breaks the index; not checked.
+  // Made for many in a row: the slot is written a few calls later (see queued_).
   Entry* EmplaceAbsent(std::string path, Znode node);
   // Removes `path` and frees its entry; false when absent.
   bool Erase(std::string_view path);
@@ -63,15 +65,32 @@ class NodeIndex {
     Entry* entry = nullptr;  // nullptr: empty
   };
 
+  static constexpr size_t kQueueSlots = 8;  // a power of two
+
   size_t mask() const { return slots_.size() - 1; }
-  // Index of the slot holding `path`, or of the empty slot ending its probe run.
+  // Index of the slot holding `path`, or of the empty slot ending its probe run (queued_ not
+  // included).
   size_t Probe(std::string_view path, uint64_t hash) const;
-  void Insert(Entry* entry, uint64_t hash);  // into an empty slot of its run; grows first
+  // Makes room for one more entry, growing the array if needed.
+  void MakeRoomForOne();
+  // Writes `slot` into the first empty slot of its run. size_ is not changed.
+  void Place(const Slot& slot);
+  void PlaceQueued();
   void GrowTo(size_t capacity);
   void Clear();
 
-  std::vector<Slot> slots_;  // empty, or a power of two >= 8
-  size_t size_ = 0;
+  // Empty, or a power of two >= 8. Huge pages when large: see base/huge_page_allocator.h.
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
+  size_t size_ = 0;  // entries, queued ones included
+  // EmplaceAbsent's entries whose slots are not written yet, oldest first (a ring). Writing a
+  // slot at once stalled on memory for most of each insert (a random place in an array far
+  // larger than the cache, and a restore inserts hundreds of thousands in a row); instead the
+  // slot's cache line is prefetched when the entry arrives and written kQueueSlots inserts
+  // later. Find looks here too, so a queued entry is found; every other operation empties the
+  // queue first.
+  Slot queued_[kQueueSlots];
+  size_t queued_first_ = 0;
+  size_t queued_count_ = 0;
 };
 
 }  // namespace corral
