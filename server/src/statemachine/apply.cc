@@ -109,12 +109,12 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   } else if (ephemeral) {
     owner = ctx.txn.session_id;
   }
-  tree_.Create(p, req.data, req.data_null, tree_.InternAcl(acl), owner, ctx.txn.zxid,
-               ctx.txn.time_ms, ctx.undo);
-  const Znode* created = tree_.Find(p);
+  // Create returns the new node and leaves `parent` where it was (nodes never move).
+  const Znode* created = tree_.Create(p, req.data, req.data_null, tree_.InternAcl(acl), owner,
+                                      ctx.txn.zxid, ctx.txn.time_ms, ctx.undo);
   ctx.triggers->push_back({p, zk::kEventNodeCreated, created->acl});
   ctx.triggers->push_back(
-      {std::string(path::Parent(p)), zk::kEventNodeChildrenChanged, tree_.Find(parent_path)->acl});
+      {std::string(path::Parent(p)), zk::kEventNodeChildrenChanged, parent->acl});
   *created_path = p;
   *stat = created->ToStat();  // before the quota upkeep below, as ZooKeeper reports it
   quota::OnCreated(tree_, p, ctx.undo);

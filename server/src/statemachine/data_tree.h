@@ -43,9 +43,9 @@ class DataTree {
   AclRef InternAcl(const zk::AclList& acl);
 
   // Adds `path` under its existing parent; bumps the parent's cversion and pzxid.
-  // undo (optional) records how to reverse it.
-  void Create(const std::string& path, std::string data, bool data_null, AclRef acl,
-              int64_t ephemeral_owner, int64_t zxid, int64_t time_ms, UndoLog* undo);
+  // undo (optional) records how to reverse it. Returns the new node.
+  Znode* Create(const std::string& path, std::string data, bool data_null, AclRef acl,
+                int64_t ephemeral_owner, int64_t zxid, int64_t time_ms, UndoLog* undo);
   // Removes a childless node; sets the parent's pzxid.
   void Delete(const std::string& path, int64_t zxid, UndoLog* undo);
   void SetData(const std::string& path, std::string data, bool data_null, int64_t zxid,
