@@ -27,16 +27,23 @@ uint64_t NodeIndex::Hash(std::string_view path) {
   return std::hash<std::string_view>{}(path);
 }
 
+NodeIndex::Slot NodeIndex::SlotOf(Entry* entry, uint64_t hash) {
+  auto address = reinterpret_cast<uintptr_t>(entry);
+  CORRAL_ASSERT(address != 0 && (address & ~kAddressMask) == 0,
+                "a heap address does not fit the 48 bits a NodeIndex slot has for it");
+  return (hash & ~kAddressMask) | address;
+}
+
 NodeIndex::~NodeIndex() { Clear(); }
 
 NodeIndex::NodeIndex(const NodeIndex& other) : slots_(other.slots_.size()), size_(other.size_) {
   for (size_t i = 0; i < slots_.size(); ++i) {
-    const Slot& from = other.slots_[i];
-    if (from.entry != nullptr) slots_[i] = Slot{from.hash, new Entry(*from.entry)};
+    Slot from = other.slots_[i];
+    if (from != 0) slots_[i] = SlotOf(new Entry(*EntryOf(from)), from);  // same tag, same place
   }
   for (size_t k = 0; k < other.queued_count_; ++k) {
-    const Slot& from = other.queued_[(other.queued_first_ + k) & (kQueueSlots - 1)];
-    Place(Slot{from.hash, new Entry(*from.entry)});
+    const Queued& from = other.queued_[(other.queued_first_ + k) & (kQueueSlots - 1)];
+    Place(new Entry(*from.entry), from.hash);
   }
 }
 
@@ -63,7 +70,7 @@ NodeIndex& NodeIndex::operator=(NodeIndex&& other) noexcept {
 }
 
 void NodeIndex::Clear() {
-  for (Slot& slot : slots_) delete slot.entry;
+  for (Slot slot : slots_) delete EntryOf(slot);
   for (size_t k = 0; k < queued_count_; ++k) {
     delete queued_[(queued_first_ + k) & (kQueueSlots - 1)].entry;
   }
@@ -73,12 +80,13 @@ void NodeIndex::Clear() {
 }
 
 size_t NodeIndex::Probe(std::string_view path, uint64_t hash) const {
+  uint64_t tag = hash & ~kAddressMask;
   size_t i = hash & mask();
   while (true) {
-    const Slot& slot = slots_[i];
-    if (slot.entry == nullptr) return i;
-    // The full hash first: a key comparison (a read of the entry) only on a likely match.
-    if (slot.hash == hash && slot.entry->path == path) return i;
+    Slot slot = slots_[i];
+    if (slot == 0) return i;
+    // The tag first: the entry (a likely cache miss) is read only on a probable match.
+    if ((slot & ~kAddressMask) == tag && EntryOf(slot)->path == path) return i;
     i = (i + 1) & mask();
   }
 }
@@ -86,10 +94,10 @@ size_t NodeIndex::Probe(std::string_view path, uint64_t hash) const {
 NodeIndex::Entry* NodeIndex::Find(std::string_view path) const {
   if (size_ == 0) return nullptr;
   uint64_t hash = Hash(path);
-  if (Entry* found = slots_[Probe(path, hash)].entry) return found;
+  if (Slot found = slots_[Probe(path, hash)]; found != 0) return EntryOf(found);
   for (size_t k = 0; k < queued_count_; ++k) {
-    const Slot& slot = queued_[(queued_first_ + k) & (kQueueSlots - 1)];
-    if (slot.hash == hash && slot.entry->path == path) return slot.entry;
+    const Queued& q = queued_[(queued_first_ + k) & (kQueueSlots - 1)];
+    if (q.hash == hash && q.entry->path == path) return q.entry;
   }
   return nullptr;
 }
@@ -98,11 +106,11 @@ std::pair<NodeIndex::Entry*, bool> NodeIndex::Emplace(std::string path, Znode no
   PlaceQueued();
   uint64_t hash = Hash(path);
   if (size_ > 0) {
-    if (Entry* present = slots_[Probe(path, hash)].entry) return {present, false};
+    if (Slot present = slots_[Probe(path, hash)]; present != 0) return {EntryOf(present), false};
   }
   MakeRoomForOne();
   auto* entry = new Entry{std::move(path), std::move(node)};
-  Place(Slot{hash, entry});
+  Place(entry, hash);
   ++size_;
   return {entry, true};
 }
@@ -112,12 +120,13 @@ NodeIndex::Entry* NodeIndex::EmplaceAbsent(std::string path, Znode node) {
   MakeRoomForOne();
   __builtin_prefetch(&slots_[hash & mask()], /*rw=*/1);
   if (queued_count_ == kQueueSlots) {
-    Place(queued_[queued_first_]);
+    const Queued& oldest = queued_[queued_first_];
+    Place(oldest.entry, oldest.hash);
     queued_first_ = (queued_first_ + 1) & (kQueueSlots - 1);
     --queued_count_;
   }
   auto* entry = new Entry{std::move(path), std::move(node)};
-  queued_[(queued_first_ + queued_count_) & (kQueueSlots - 1)] = Slot{hash, entry};
+  queued_[(queued_first_ + queued_count_) & (kQueueSlots - 1)] = Queued{hash, entry};
   ++queued_count_;
   ++size_;
   return entry;
@@ -129,15 +138,16 @@ void NodeIndex::MakeRoomForOne() {
   }
 }
 
-void NodeIndex::Place(const Slot& slot) {
-  size_t i = slot.hash & mask();
-  while (slots_[i].entry != nullptr) i = (i + 1) & mask();
-  slots_[i] = slot;
+void NodeIndex::Place(Entry* entry, uint64_t hash) {
+  size_t i = hash & mask();
+  while (slots_[i] != 0) i = (i + 1) & mask();
+  slots_[i] = SlotOf(entry, hash);
 }
 
 void NodeIndex::PlaceQueued() {
   for (size_t k = 0; k < queued_count_; ++k) {
-    Place(queued_[(queued_first_ + k) & (kQueueSlots - 1)]);
+    const Queued& q = queued_[(queued_first_ + k) & (kQueueSlots - 1)];
+    Place(q.entry, q.hash);
   }
   queued_first_ = 0;
   queued_count_ = 0;
@@ -147,24 +157,25 @@ bool NodeIndex::Erase(std::string_view path) {
   if (size_ == 0) return false;
   PlaceQueued();
   size_t hole = Probe(path, Hash(path));
-  if (slots_[hole].entry == nullptr) return false;
-  delete slots_[hole].entry;
+  if (slots_[hole] == 0) return false;
+  delete EntryOf(slots_[hole]);
   --size_;
   // Backward shift: every later slot of the run whose home is not between the hole and itself
   // (so its probe from home would cross the hole) moves into the hole, which moves on to it.
   size_t i = hole;
   while (true) {
     i = (i + 1) & mask();
-    Slot& slot = slots_[i];
-    if (slot.entry == nullptr) break;
-    size_t distance_from_home = (i - (slot.hash & mask())) & mask();
+    Slot slot = slots_[i];
+    if (slot == 0) break;
+    size_t home = Hash(EntryOf(slot)->path) & mask();
+    size_t distance_from_home = (i - home) & mask();
     size_t distance_from_hole = (i - hole) & mask();
     if (distance_from_home >= distance_from_hole) {
       slots_[hole] = slot;
       hole = i;
     }
   }
-  slots_[hole] = Slot{};
+  slots_[hole] = 0;
   return true;
 }
 
@@ -178,9 +189,16 @@ void NodeIndex::GrowTo(size_t capacity) {
                 "NodeIndex capacity must be a power of two with room for every entry");
   decltype(slots_) old(capacity);
   old.swap(slots_);
-  // Slots carry their hash: moving them reads no entry.
-  for (const Slot& slot : old) {
-    if (slot.entry != nullptr) Place(slot);
+  // A slot keeps only 16 bits of the hash: each entry's path is hashed again. Entries are read
+  // a few ahead, so their cache misses overlap.
+  constexpr size_t kAhead = 8;
+  for (size_t j = 0; j < old.size(); ++j) {
+    if (j + kAhead < old.size() && old[j + kAhead] != 0) {
+      __builtin_prefetch(EntryOf(old[j + kAhead]));
+    }
+    if (old[j] == 0) continue;
+    Entry* entry = EntryOf(old[j]);
+    Place(entry, Hash(entry->path));
   }
   PlaceQueued();
 }

@@ -3,17 +3,20 @@
 //
 // Why not std::unordered_map<std::string, Znode>: a lookup there reads the bucket array, then the
 // node *before* the bucket's first node (libstdc++ keeps buckets as "pointer to predecessor"),
-// then the node itself: three cache misses per lookup on a tree larger than the cache, and a
-// rehash walks every node. Path lookups were the largest user-space cost of serving reads and
-// about 40% of loading a 500,000-znode snapshot. Here a lookup reads one 16-byte slot (the full
-// hash and a pointer) in a flat array and then the entry it points to; growing the array moves
-// slots only, never touching an entry.
+// then the node itself: three cache misses per lookup on a tree larger than the cache. Path
+// lookups were the largest user-space cost of serving reads and about 40% of loading a
+// 500,000-znode snapshot. Here a lookup reads one 8-byte slot in a flat array and then the entry
+// it points to.
 //
 // Layout: open addressing with linear probing over a power-of-two array of slots, at most 3/4
 // full; deletion shifts later slots of the same run back (no tombstones, so lookups never slow
-// down after many deletes). Each znode lives in its own heap block together with its path
-// (Entry), so a Znode* or Entry* stays valid until that node is erased, however the index
-// grows: DataTree holds parent pointers across inserts.
+// down after many deletes). A slot is one word: the entry's address and 16 bits of its path's
+// hash, so a probe passes other paths' slots without reading their entries (1 in 65,536 costs
+// a read). Growing recomputes each entry's hash, reading every entry once, as the rehash of an
+// unordered_map does. Each znode lives in its own heap block together with its path (Entry),
+// so a Znode* or Entry* stays valid until that node is erased, however the index grows:
+// DataTree holds parent pointers across inserts. Per znode the index costs 8-16 bytes of slots
+// where unordered_map cost 8-16 bytes of buckets plus 16 in each node.
 //
 // Not thread-safe; a const NodeIndex may be read from several threads at once.
 #include <cstddef>
@@ -60,9 +63,16 @@ class NodeIndex {
   static uint64_t Hash(std::string_view path);
 
  private:
-  struct Slot {
+  // An entry's address in the low 48 bits (where user-space addresses lie on x86-64 and arm64;
+  // asserted on insert) and the top 16 bits of its path's hash above them; 0 is empty.
+  using Slot = uint64_t;
+  static constexpr int kTagShift = 48;
+  static constexpr uint64_t kAddressMask = (uint64_t{1} << kTagShift) - 1;
+  static Slot SlotOf(Entry* entry, uint64_t hash);
+  static Entry* EntryOf(Slot slot) { return reinterpret_cast<Entry*>(slot & kAddressMask); }
+  struct Queued {
     uint64_t hash = 0;
-    Entry* entry = nullptr;  // nullptr: empty
+    Entry* entry = nullptr;
   };
 
   static constexpr size_t kQueueSlots = 8;  // a power of two
@@ -73,8 +83,8 @@ class NodeIndex {
   size_t Probe(std::string_view path, uint64_t hash) const;
   // Makes room for one more entry, growing the array if needed.
   void MakeRoomForOne();
-  // Writes `slot` into the first empty slot of its run. size_ is not changed.
-  void Place(const Slot& slot);
+  // Writes the entry's slot into the first empty slot of its run. size_ is not changed.
+  void Place(Entry* entry, uint64_t hash);
   void PlaceQueued();
   void GrowTo(size_t capacity);
   void Clear();
@@ -88,7 +98,7 @@ class NodeIndex {
   // slot's cache line is prefetched when the entry arrives and written kQueueSlots inserts
   // later. Find looks here too, so a queued entry is found; every other operation empties the
   // queue first.
-  Slot queued_[kQueueSlots];
+  Queued queued_[kQueueSlots];
   size_t queued_first_ = 0;
   size_t queued_count_ = 0;
 };
