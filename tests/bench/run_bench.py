@@ -510,6 +510,8 @@ class Bench:
             status, seconds = wait_for_znode(ensemble.members[0].port, last_path, t0,
                                              args.restart_timeout_s)
             entry["restart"] = (status, seconds)
+            if status == "ok":
+                entry["rss_restarted_kib"] = ensemble.rss_kib()
             if kind == CORRAL:
                 entry["replayed_entries"] = corral_replayed_entries(ensemble.members[0])
             progress("%s: restart: getData %s -> %s after %.2f s%s" % (
@@ -769,7 +771,9 @@ def render(bench):
             return one
 
         for field, label in (("rss_empty_kib", "RSS per member, empty"),
-                             ("rss_kib", "RSS per member holding them")):
+                             ("rss_kib", "RSS per member holding them"),
+                             ("rss_restarted_kib", "RSS per member holding them, just after the "
+                                                   "restart below")):
             zv, zt = over_rounds(ZOOKEEPER, zk, rss_one(field), mib_text)
             cv, ct = over_rounds(CORRAL, co, rss_one(field), mib_text)
             w("| %s | %s | %s | %s |" % (label, zt, ct, fmt_ratio(cv, zv)))
