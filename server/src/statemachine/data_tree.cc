@@ -126,14 +126,13 @@ Znode* DataTree::Create(const std::string& p, std::string data, bool data_null, 
       restore_path_.clear();
       nodes_.Erase(p);
       Znode* par = FindMutable(std::string(path::Parent(p)));
-      par->children.erase(std::string(path::Basename(p)));
+      par->children.Erase(path::Basename(p));
       par->cversion = old_cversion;
       par->pzxid = old_pzxid;
     });
   }
-  // Names often grow (sequential nodes, bulk loads): with the end as the hint such a name goes
-  // in without a descent of the tree (one comparison; a wrong hint costs that one more).
-  parent->children.emplace_hint(parent->children.end(), path::Basename(p));
+  // Names often grow (sequential nodes, bulk loads): try the end first.
+  parent->children.Insert(path::Basename(p), /*at_end=*/true);
   parent->cversion++;
   parent->pzxid = zxid;
   Znode n;
@@ -160,7 +159,7 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   if (undo != nullptr) {
     undo->Add([this, p, saved = node, old_pzxid = parent->pzxid]() mutable {
       Znode* par = FindMutable(std::string(path::Parent(p)));
-      par->children.insert(std::string(path::Basename(p)));
+      par->children.Insert(path::Basename(p));
       par->pzxid = old_pzxid;
       approximate_data_size_ += static_cast<int64_t>(p.size() + saved.data.size());
       IndexOwner(p, saved.ephemeral_owner, true);
@@ -171,7 +170,7 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   IndexOwner(p, node.ephemeral_owner, false);
   restore_path_.clear();
   nodes_.Erase(p);
-  parent->children.erase(std::string(path::Basename(p)));
+  parent->children.Erase(path::Basename(p));
   parent->pzxid = zxid;  // the stored cversion counts creations only (see ToStat)
 }
 

@@ -47,12 +47,12 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
   if (in_order) {
     entry = nodes_.EmplaceAbsent(std::move(p), std::move(node));
     // At the end of the sorted children: constant time.
-    parent.children.emplace_hint(parent.children.end(), path::Basename(entry->path));
+    parent.children.Insert(path::Basename(entry->path), /*at_end=*/true);
   } else {
     auto [emplaced, inserted] = nodes_.Emplace(std::move(p), std::move(node));
     if (!inserted) return false;
     entry = emplaced;
-    parent.children.emplace(path::Basename(entry->path));
+    parent.children.Insert(path::Basename(entry->path));
   }
   restore_path_.push_back(entry);
   approximate_data_size_ += size;
