@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -210,6 +211,23 @@ TEST(DataTreeRestore, ADeleteDuringRestoreDropsTheCache) {
   EXPECT_FALSE(tree.RestoreNode("/a/c", Fresh()));  // no parent any more
   EXPECT_TRUE(tree.RestoreNode("/d", Fresh()));
   EXPECT_EQ(tree.node_count(), 2u);
+}
+
+TEST(DataTreeRestore, ACopyMadeDuringRestoreRestoresOnItsOwn) {
+  // The copy must not reuse the original's cache of ancestors (pointers into the original).
+  auto original = std::make_unique<DataTree>();
+  ASSERT_TRUE(original->RestoreNode("/", Fresh()));
+  ASSERT_TRUE(original->RestoreNode("/a", Fresh()));
+  ASSERT_TRUE(original->RestoreNode("/a/b", Fresh()));
+  DataTree copy = *original;
+  original.reset();
+  ASSERT_TRUE(copy.RestoreNode("/a/c", Fresh()));
+  ASSERT_TRUE(copy.RestoreNode("/a/c/d", Fresh()));
+  EXPECT_EQ(copy.Find("/a")->children, (std::set<std::string>{"b", "c"}));
+  EXPECT_EQ(copy.node_count(), 5u);
+  DataTree moved = std::move(copy);
+  ASSERT_TRUE(moved.RestoreNode("/a/e", Fresh()));
+  EXPECT_EQ(moved.Find("/a")->children, (std::set<std::string>{"b", "c", "e"}));
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ Znode* DataTree::Create(const std::string& p, std::string data, bool data_null, 
       Znode* n = FindMutable(p);
       approximate_data_size_ -= static_cast<int64_t>(p.size() + n->data.size());
       IndexOwner(p, n->ephemeral_owner, false);
-      restore_path_.clear();
+      restore_path_.entries.clear();
       nodes_.Erase(p);
       Znode* par = FindMutable(std::string(path::Parent(p)));
       par->children.Erase(path::Basename(p));
@@ -168,7 +168,7 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   }
   approximate_data_size_ -= static_cast<int64_t>(p.size() + node.data.size());
   IndexOwner(p, node.ephemeral_owner, false);
-  restore_path_.clear();
+  restore_path_.entries.clear();
   nodes_.Erase(p);
   parent->children.Erase(path::Basename(p));
   parent->pzxid = zxid;  // the stored cversion counts creations only (see ToStat)

@@ -87,11 +87,24 @@ class DataTree {
  private:
   void IndexOwner(const std::string& path, int64_t owner, bool add);
 
-  NodeIndex nodes_;
   // RestoreNode's cache: the last restored node and its ancestors, root first. Snapshots list
   // nodes depth first, so a node's parent is on it and restoring needs no lookup by path.
-  // Cleared by anything that erases a node (the pointers would dangle).
-  std::vector<NodeIndex::Entry*> restore_path_;
+  // Cleared by anything that erases a node (the pointers would dangle), and a copy of the tree
+  // starts without it (they point into the original); a move keeps it (entries do not move).
+  struct RestorePath {
+    std::vector<NodeIndex::Entry*> entries;
+    RestorePath() = default;
+    RestorePath(const RestorePath&) {}
+    RestorePath& operator=(const RestorePath&) {
+      entries.clear();
+      return *this;
+    }
+    RestorePath(RestorePath&&) noexcept = default;
+    RestorePath& operator=(RestorePath&&) noexcept = default;
+  };
+
+  NodeIndex nodes_;
+  RestorePath restore_path_;
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
   std::set<std::string> ttl_nodes_;

@@ -16,7 +16,7 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
     IndexOwner(p, root.ephemeral_owner, false);
     IndexOwner(p, node.ephemeral_owner, true);
     root = std::move(node);
-    restore_path_.assign(1, root_entry);
+    restore_path_.entries.assign(1, root_entry);
     return true;
   }
   // Structure only (the full path rules were checked when the node was created): the path must
@@ -27,15 +27,15 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
   }
   std::string_view parent_path = path::Parent(p);
   // Depth-first order: the parent is the previous node or one of its ancestors.
-  while (!restore_path_.empty() && restore_path_.back()->path != parent_path) {
-    restore_path_.pop_back();
+  while (!restore_path_.entries.empty() && restore_path_.entries.back()->path != parent_path) {
+    restore_path_.entries.pop_back();
   }
-  if (restore_path_.empty()) {  // another order: look it up
+  if (restore_path_.entries.empty()) {  // another order: look it up
     NodeIndex::Entry* parent_entry = nodes_.Find(parent_path);
     if (parent_entry == nullptr) return false;
-    restore_path_.push_back(parent_entry);
+    restore_path_.entries.push_back(parent_entry);
   }
-  Znode& parent = restore_path_.back()->node;
+  Znode& parent = restore_path_.entries.back()->node;
   std::string_view name = path::Basename(p);
   // A name above every child the parent has so far (sorted sibling order) cannot be one of
   // them, so the path is new: no lookup needed. The children index and the node index agree
@@ -54,7 +54,7 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
     entry = emplaced;
     parent.children.Insert(path::Basename(entry->path));
   }
-  restore_path_.push_back(entry);
+  restore_path_.entries.push_back(entry);
   approximate_data_size_ += size;
   IndexOwner(entry->path, owner, true);
   return true;
