@@ -16,7 +16,7 @@ import pytest
 
 import zkwire as z
 from conftest import TARGET
-from servers import CorralServer
+from servers import CorralServer, wait_until
 
 CYCLES = int(os.environ.get("CORRAL_KILL_CYCLES", "50"))
 SEED = int(os.environ.get("CORRAL_KILL_SEED", str(random.randrange(1 << 30))))
@@ -141,8 +141,18 @@ def test_acknowledged_writes_survive_kill9(tmp_path):
         c = z.connect(server.connect_string)
         model.check(c, CYCLES)
         assert len(model.created) > CYCLES, "too few writes were acknowledged to mean anything"
+
+        # Snapshots must be taken (on a slow disk every one forked during the cycles may have
+        # been killed with its server): keep writing, without kills, until one is complete.
+        def snapshot_taken():
+            snapshots = [f for f in os.listdir(server.data_dir)
+                         if f.startswith("snapshot.") and not f.endswith(".tmp")]
+            if len(snapshots) > 1:
+                return True
+            for _ in range(50):
+                c.create("/d/extra-", flags=z.PERSISTENT_SEQUENTIAL)
+            return False
+        wait_until(snapshot_taken, timeout=60, what="a snapshot beside the first one")
         c.close()
     finally:
         server.stop(sig=signal.SIGKILL)
-    snapshots = [f for f in os.listdir(server.data_dir) if f.startswith("snapshot.")]
-    assert len(snapshots) > 1, "no snapshot was taken during the test: %s" % snapshots
