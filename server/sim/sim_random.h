@@ -11,8 +11,7 @@
 
 namespace corral::sim {
 
-// One step of splitmix64; also a good 64-bit mixer for deriving independent seeds.
-uint64_t SplitMix64(uint64_t* state);
+using env::SplitMix64;  // also a good 64-bit mixer for deriving independent seeds
 
 class SimRandom : public env::Random {
  public:

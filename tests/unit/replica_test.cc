@@ -13,20 +13,6 @@
 namespace corral::consensus {
 namespace {
 
-class CountingRandom : public env::Random {
- public:
-  explicit CountingRandom(uint64_t seed) : state_(seed) {}
-  uint64_t Next() override {
-    state_ += 0x9e3779b97f4a7c15ULL;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
 
 // One member: the core plus what its driver would persist and apply.
 struct Member {
@@ -162,7 +148,7 @@ class Ensemble {
     wire_.push_back(std::move(msg));
   }
 
-  CountingRandom random_;
+  env::SeededRandom random_;
   ReplicaOptions base_;
   std::vector<MemberId> ids_;
   std::map<MemberId, Member> members_;

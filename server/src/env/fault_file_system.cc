@@ -4,6 +4,8 @@
 #include <sstream>
 #include <utility>
 
+#include "env/random.h"
+
 namespace corral::env {
 
 struct FaultFileSystem::Inode {
@@ -31,23 +33,6 @@ struct FaultFileSystem::Inode {
 };
 
 namespace {
-
-// splitmix64: a tiny generator whose output is the same everywhere, so seeds replay exactly.
-class SeededRandom {
- public:
-  explicit SeededRandom(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n); n > 0.
-  uint64_t Below(uint64_t n) { return Next() % n; }
-
- private:
-  uint64_t state_;
-};
 
 Status Dead(const std::string& what, const std::string& path) {
   return Status::IoError(what + " " + path + ": simulated crash (the process is dead)");

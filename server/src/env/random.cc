@@ -19,6 +19,13 @@ class OsSeededRandom : public Random {
 
 }  // namespace
 
+uint64_t SplitMix64(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 std::string Random::Bytes(size_t n) {
   std::string out;
   out.reserve(n);
