@@ -185,6 +185,7 @@ class Replica {
 
   // The log: entries after base_zxid_, in zxid order. Entries up to base_zxid_ are applied and
   // gone from memory.
+  void AppendToLog(Txn txn);
   bool HasEntry(int64_t zxid) const;
   // Index into log_ of the first entry with zxid > `zxid`.
   size_t IndexAfter(int64_t zxid) const;
