@@ -26,6 +26,39 @@ std::vector<MemberId> Others(Simulation& sim, MemberId leader) {
 
 bool Acked(const std::optional<WriteOutcome>& w) { return w && w->err == zk::kOk; }
 
+// The start of every "a follower syncs after falling behind" scenario: a leader with a client
+// commits `writes` creates named prefix0.. while `lagging` (one of the others) is cut off.
+// `lagging` is 0 when the ensemble could not get there (the caller asserts).
+struct LaggingMember {
+  MemberId leader = 0;
+  MemberId other = 0;  // the member that kept up
+  MemberId lagging = 0;
+  int client = -1;
+};
+LaggingMember CommitWhileOneIsCutOff(Simulation& sim, int writes, const std::string& prefix) {
+  LaggingMember out;
+  out.leader = WaitForLeader(sim);
+  if (out.leader == 0) return out;
+  out.client = OpenClient(sim, out.leader);
+  if (out.client < 0) return out;
+  out.other = Others(sim, out.leader)[0];
+  MemberId lagging = Others(sim, out.leader)[1];
+  sim.Isolate(lagging);
+  for (int i = 0; i < writes; ++i) {
+    if (!Acked(Create(sim, out.client, prefix + std::to_string(i)))) return out;
+  }
+  out.lagging = lagging;
+  return out;
+}
+
+// Sets *acked once `member` sends a successful append reply covering a zxid above `zxid`.
+void WatchAckBeyond(Simulation& sim, MemberId member, int64_t zxid, bool* acked) {
+  sim.OnSend([=](const consensus::Message& m) {
+    *acked |=
+        m.from == member && m.type == MessageType::kAppendReply && m.success && m.match_zxid > zxid;
+  });
+}
+
 // The stored snapshot of every member is stamped with exactly the state it holds.
 void ExpectSnapshotsStampedTruthfully(Simulation& sim) {
   for (MemberId id : sim.member_ids()) {
@@ -208,15 +241,11 @@ TEST(ZooKeeperHistory, Zk3642CrashDuringSnapshotSyncThenDiffSync) {
 // write. (The simulator also fails any acknowledgement that promises an entry not on disk.)
 TEST(ZooKeeperHistory, Zk3911FollowerAckMeansDurable) {
   Simulation sim(Scripted(3));
-  const MemberId first = WaitForLeader(sim);
-  ASSERT_NE(first, 0);
-  const MemberId second = Others(sim, first)[0];
-  const MemberId syncing = Others(sim, first)[1];
-  const int client = OpenClient(sim, first);
-  ASSERT_GE(client, 0);
-
-  sim.Isolate(syncing);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Acked(Create(sim, client, "/w" + std::to_string(i))));
+  const LaggingMember start = CommitWhileOneIsCutOff(sim, 5, "/w");
+  ASSERT_NE(start.lagging, 0);
+  const MemberId first = start.leader;
+  const MemberId second = start.other;
+  const MemberId syncing = start.lagging;
   sim.Crash(first);
   sim.HealNetwork();
   ASSERT_EQ(WaitForLeader(sim), second);  // the syncing member is behind: it cannot win
@@ -228,10 +257,7 @@ TEST(ZooKeeperHistory, Zk3911FollowerAckMeansDurable) {
   ASSERT_TRUE(xid);
   const int64_t zxid = sim.member(second).replica().last_zxid();
   bool acked_by_syncing = false;
-  sim.OnSend([&](const consensus::Message& m) {
-    acked_by_syncing |= m.from == syncing && m.type == MessageType::kAppendReply && m.success &&
-                        m.match_zxid >= zxid;
-  });
+  WatchAckBeyond(sim, syncing, zxid - 1, &acked_by_syncing);
   ASSERT_TRUE(sim.RunUntil([&] { return acked_by_syncing; }, 200));
   sim.Crash(syncing, kKeepNothing);  // whatever was not durable when it acknowledged is gone
   ASSERT_TRUE(sim.RunUntil([&] { return sim.Outcome(client2, *xid).has_value(); }, 200));
@@ -256,15 +282,11 @@ TEST(ZooKeeperHistory, Zk3911FollowerAckMeansDurable) {
 // writes, and none of them may be lost.
 TEST(ZooKeeperHistory, Zk4394EpochDurableBeforeEntriesLosesNothing) {
   Simulation sim(Scripted(3));
-  const MemberId first = WaitForLeader(sim);
-  ASSERT_NE(first, 0);
-  const MemberId second = Others(sim, first)[0];
-  const MemberId syncing = Others(sim, first)[1];
-  const int client = OpenClient(sim, first);
-  ASSERT_GE(client, 0);
-
-  sim.Isolate(syncing);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Acked(Create(sim, client, "/w" + std::to_string(i))));
+  const LaggingMember start = CommitWhileOneIsCutOff(sim, 5, "/w");
+  ASSERT_NE(start.lagging, 0);
+  const MemberId first = start.leader;
+  const MemberId second = start.other;
+  const MemberId syncing = start.lagging;
   sim.Crash(first);
   // The new leader's sync appends are held until the syncing member's vote is durable; then
   // its disk stalls, so the synced entries stay in memory.
@@ -311,20 +333,14 @@ TEST(ZooKeeperHistory, Zk4785ProposalsDuringSyncAreDurableWhenAcked) {
   SimConfig config = Scripted(3);
   config.fsync_ticks_max = 3;  // slow, uneven fsyncs: proposals pile up behind each write
   Simulation sim(config);
-  const MemberId leader = WaitForLeader(sim);
-  ASSERT_NE(leader, 0);
-  const MemberId syncing = Others(sim, leader)[1];
-  const int client = OpenClient(sim, leader);
-  ASSERT_GE(client, 0);
-
-  sim.Isolate(syncing);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Acked(Create(sim, client, "/s" + std::to_string(i))));
+  const LaggingMember start = CommitWhileOneIsCutOff(sim, 20, "/s");
+  ASSERT_NE(start.lagging, 0);
+  const MemberId leader = start.leader;
+  const MemberId syncing = start.lagging;
+  const int client = start.client;
   const int64_t synced_up_to = sim.member(leader).replica().last_zxid();
   bool acked_new = false;
-  sim.OnSend([&](const consensus::Message& m) {
-    acked_new |= m.from == syncing && m.type == MessageType::kAppendReply && m.success &&
-                 m.match_zxid > synced_up_to;
-  });
+  WatchAckBeyond(sim, syncing, synced_up_to, &acked_new);
   sim.HealNetwork();
   for (int i = 0; i < 10 && !acked_new; ++i) {
     sim.Submit(client, CreateTxn(0, 0, "/p" + std::to_string(i), "v", zk::kPersistent));
