@@ -133,6 +133,24 @@ def test_expired_session_ephemeral_vanishes_everywhere(ensemble):
             r.stop()
 
 
+def test_active_session_on_a_follower_is_not_expired(ensemble):
+    # Only the leader expires sessions; it hears of a follower's clients only through the
+    # follower's reports. A session on a follower with the shortest timeout (2 tickTimes) that
+    # keeps pinging must outlive many timeouts.
+    follower = ensemble.followers()[0]
+    conn = z.connect("127.0.0.1", follower.port, timeout_ms=400)
+    try:
+        assert conn.session.timeout_ms == 2 * ensemble.tick_ms
+        conn.create("/alive", b"", flags=z.EPHEMERAL)
+        deadline = time.monotonic() + 10 * conn.session.timeout_ms / 1000
+        while time.monotonic() < deadline:  # the property is about time passing: it must hold
+            assert conn.ping().err == z.OK
+            time.sleep(conn.session.timeout_ms / 1000 / 4)  # a client pings every timeout/3
+        assert conn.request(z.OP_EXISTS, z.path_watch_request("/alive")) is not None
+    finally:
+        conn.close()
+
+
 class Writer:
     """Creates sequential-free znodes in a loop through one client, recording each one the
     ensemble acknowledged; retriable errors are tolerated (the outcome is then unknown)."""
