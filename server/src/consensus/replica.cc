@@ -698,12 +698,6 @@ bool Replica::Synced() const {
   return leader_ != 0 && synced_target_known_ && applied_zxid_ >= epoch_start_zxid_;
 }
 
-std::map<MemberId, int64_t> Replica::MatchZxids() const {
-  std::map<MemberId, int64_t> out;
-  for (const auto& [id, pr] : progress_) out[id] = pr.match_zxid;
-  return out;
-}
-
 void Replica::CheckInvariants() const {
   // Log order is asserted as entries are appended (AppendToLog); only the ends are checked.
   CORRAL_ASSERT(log_.empty() || log_.front().zxid > base_zxid_, "log starts after its base");

@@ -140,8 +140,6 @@ class Replica {
   // is applied, or a follower whose state has caught up with the commit point its leader
   // announced when this follower first matched its log in this epoch.
   bool Synced() const;
-  // Per follower, for mntr and tests: the last zxid known to be durable there.
-  std::map<MemberId, int64_t> MatchZxids() const;
   // Checks the core's invariants; asserts on violation. Called after every step.
   void CheckInvariants() const;
 
@@ -152,7 +150,6 @@ class Replica {
     bool probing = true;         // waiting for a reply that tells where the logs match
     bool snapshot_pending = false;
     int inflight = 0;
-    int ticks_since_send = 0;
     bool heard = false;  // heard from it since the last check-quorum
     int64_t snapshot_ticks = 0;
   };
