@@ -364,14 +364,10 @@ void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::stri
     // (not the session) is closed. Earlier replies on this connection still go out first.
     CORRAL_LOG(kWarn) << "closing connection from " << s->transport->remote_ip()
                       << ": unknown opcode " << h.type << " (session " << Hex(s->session_id) << ")";
-    PendingRequest req;
-    req.xid = h.xid;
-    req.type = h.type;
+    PendingRequest& req = Enqueue(s, h, "", /*waits=*/false);
     req.done = true;
-    req.received_ms = clock_->MonotonicMs();
     req.reply = ReplyFrame(h.xid, zk::kUnimplemented, "", /*zxid=*/-1);
     req.close_reason = "unknown opcode";
-    s->pending.push_back(std::move(req));
     Drain(s);
     return;
   }
@@ -383,13 +379,20 @@ void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::stri
     HandleSync(s, h, std::move(body));
     return;
   }
+  Enqueue(s, h, std::move(body), /*waits=*/false);
+  Drain(s);
+}
+
+PendingRequest& Node::Enqueue(ClientSession* s, const zk::RequestHeader& h, std::string body,
+                              bool waits) {
   PendingRequest req;
   req.xid = h.xid;
   req.type = h.type;
   req.body = std::move(body);
+  req.is_write = waits;
   req.received_ms = clock_->MonotonicMs();
   s->pending.push_back(std::move(req));
-  Drain(s);
+  return s->pending.back();
 }
 
 void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::string& body) {
@@ -442,12 +445,7 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
 void Node::SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string body) {
   // A body that does not decode is still logged, as ZooKeeper does: Apply answers
   // MARSHALLINGERROR and the zxid is used up. Only broken framing closes a connection.
-  PendingRequest req;
-  req.xid = h.xid;
-  req.type = h.type;
-  req.is_write = true;
-  req.received_ms = clock_->MonotonicMs();
-  s->pending.push_back(std::move(req));
+  Enqueue(s, h, "", /*waits=*/true);
   if (h.type == zk::kCloseSession) session_closing_[s->session_id] = true;
   Propose(s->session_id, h.xid, h.type, std::move(body), s->identities);
 }
@@ -468,13 +466,7 @@ void Node::Propose(int64_t session_id, int32_t xid, int32_t type, std::string bo
 void Node::HandleSync(ClientSession* s, const zk::RequestHeader& h, std::string body) {
   // Waits like a write: later requests of the session queue behind it. The leader says which
   // zxid it had proposed when it saw the sync; the answer goes out once this member applied it.
-  PendingRequest req;
-  req.xid = h.xid;
-  req.type = h.type;
-  req.body = std::move(body);
-  req.is_write = true;
-  req.received_ms = clock_->MonotonicMs();
-  s->pending.push_back(std::move(req));
+  Enqueue(s, h, std::move(body), /*waits=*/true);
   WatcherId connection = s->id;
   int32_t xid = h.xid;
   committer_->Sync([this, connection, xid](int64_t zxid) {

@@ -116,6 +116,10 @@ class Node {
   std::string AuthReplyFrame(int32_t err) const;
   static std::string NotificationFrame(int32_t type, const std::string& path, int64_t zxid);
   void TouchSession(int64_t session_id);
+  // Queues a request in the session's reply order. waits: it is answered when something
+  // applies (a write's entry, a sync's catch-up), not by running it locally.
+  PendingRequest& Enqueue(ClientSession* s, const zk::RequestHeader& h, std::string body,
+                          bool waits);
   void HandleSync(ClientSession* s, const zk::RequestHeader& h, std::string body);
   void AnswerSyncs();
   void CloseAllConnections(const std::string& reason);
