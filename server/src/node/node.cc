@@ -521,7 +521,6 @@ void Node::OnCommitted(const Txn& txn) {
     jute::Writer w(&body);
     zk::Encode(w, resp);
     s->state = ClientSession::State::kConnected;
-    session_deadline_ms_[s->session_id] = clock_->MonotonicMs() + s->timeout_ms;
     for (auto& p : s->pending) {
       if (p.xid == kConnectPlaceholderXid && p.type == zk::kCreateSession && !p.done) {
         p.done = true;
