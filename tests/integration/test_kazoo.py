@@ -27,7 +27,7 @@ from kazoo.recipe.lock import Lock
 from kazoo.security import OPEN_ACL_UNSAFE, make_acl, make_digest_acl
 
 from conftest import make_server
-from servers import four_letter, wait_until
+from servers import NOT_WHITELISTED, four_letter, wait_until
 
 TIMEOUT = 10.0  # seconds to await anything that should happen promptly
 HANG_LIMIT = 120  # seconds: kazoo's synchronous calls have no timeout of their own
@@ -900,3 +900,12 @@ def test_four_letter_words(zk, zk_server):
     assert "Zookeeper version: 3." in srvr and "Mode: standalone" in srvr
     assert four_letter(zk_server.port, "isro") == "rw"
     assert zk.server_version()[0] == 3
+
+
+def test_four_letter_word_whitelist(server_factory):
+    s = server_factory({"4lw.commands.whitelist": "mntr"})
+    assert four_letter(s.port, "ruok") == NOT_WHITELISTED % "ruok"
+    assert four_letter(s.port, "isro") == NOT_WHITELISTED % "isro"
+    assert "zk_znode_count" in four_letter(s.port, "mntr")
+    # srvr is always answered: ZooKeeper's own scripts poll it.
+    assert "Mode: standalone" in four_letter(s.port, "srvr")

@@ -69,7 +69,11 @@ std::string ServerVersion() {
 bool Node::IsFourLetterWord(const std::string& word) { return AllWords().count(word) > 0; }
 
 std::string Node::FourLetterWord(const std::string& word) {
-  if (!Whitelisted(config_.four_letter_word_whitelist, word)) {
+  // ZooKeeper always allows srvr (its scripts poll it), and isro with read-only mode (clients
+  // connected read-only probe other members with it to find one that serves writes again).
+  bool always_allowed =
+      word == "srvr" || (word == "isro" && config_.read_only_mode_enabled);
+  if (!always_allowed && !Whitelisted(config_.four_letter_word_whitelist, word)) {
     return word + " is not executed because it is not in the whitelist.\n";
   }
   std::ostringstream out;
@@ -96,7 +100,11 @@ std::string Node::FourLetterWord(const std::string& word) {
   };
   const DataTree& tree = state_.tree();
   if (word == "ruok") return "imok";
-  if (word == "isro") return "rw";
+  if (word == "isro") {
+    // ZooKeeper's answers: "null" when no server runs (here: not serving).
+    if (role_ == NodeRole::kNotServing) return "null";
+    return role_ == NodeRole::kReadOnly ? "ro" : "rw";
+  }
   if ((word == "srvr" || word == "stat") && role_ == NodeRole::kNotServing) {
     return "This ZooKeeper instance is not currently serving requests\n";
   }

@@ -50,6 +50,8 @@ const char* NodeRoleName(NodeRole role) {
       return "leader";
     case NodeRole::kFollower:
       return "follower";
+    case NodeRole::kReadOnly:
+      return "read-only";
     case NodeRole::kNotServing:
       return "not serving";
   }
@@ -222,6 +224,10 @@ void Node::TouchSession(int64_t session_id) {
     touched_sessions_.insert(session_id);
     return;
   }
+  if (auto local = read_only_sessions_.find(session_id); local != read_only_sessions_.end()) {
+    local->second.deadline_ms = clock_->MonotonicMs() + local->second.timeout_ms;
+    return;
+  }
   auto it = session_deadline_ms_.find(session_id);
   if (it == session_deadline_ms_.end()) return;
   auto owner = session_owner_.find(session_id);
@@ -273,6 +279,15 @@ void Node::HandleConnect(ClientSession* s, const std::string& frame) {
     CloseConnection(s, "not serving");
     return;
   }
+  if (role_ == NodeRole::kReadOnly && !req.read_only) {
+    // As ZooKeeper's read-only server: a client that did not ask for read-only service would
+    // take it for a normal member and fail on its first write. It tries the next member.
+    CORRAL_LOG(kInfo) << "refusing session request from " << s->transport->remote_ip()
+                      << ": not a read-only client, and this member is read-only (cut off from "
+                         "the quorum)";
+    CloseConnection(s, "not a read-only client");
+    return;
+  }
   if (req.last_zxid_seen > state_.last_applied_zxid()) {
     // The client has seen a newer state than ours: serving it would go back in time.
     CORRAL_LOG(kInfo) << "refusing session request from " << s->transport->remote_ip()
@@ -284,6 +299,10 @@ void Node::HandleConnect(ClientSession* s, const std::string& frame) {
   s->timeout_ms = NegotiateTimeout(req.timeout_ms);
   s->read_only = req.read_only;
   s->sent_read_only_flag = req.has_read_only;
+  if (req.session_id == 0 && role_ == NodeRole::kReadOnly) {
+    CreateReadOnlySession(s);
+    return;
+  }
   if (req.session_id == 0) {
     s->session_id = next_session_id_++;
     s->state = ClientSession::State::kConnecting;
@@ -313,8 +332,22 @@ void Node::HandleConnect(ClientSession* s, const std::string& frame) {
   auto info = state_.sessions().find(req.session_id);
   bool valid = info != state_.sessions().end() && info->second.passwd == req.passwd &&
                !session_closing_.count(req.session_id);
+  auto local = read_only_sessions_.find(req.session_id);
+  if (local != read_only_sessions_.end()) valid = local->second.passwd == req.passwd;
   if (valid) session_owner_[req.session_id] = s;
   FinishConnect(s, valid);
+}
+
+void Node::CreateReadOnlySession(ClientSession* s) {
+  // Ids come from the member's own sequence (its id in the top byte), so they never collide
+  // with a logged session, and the client gets a fresh one from a read-write member later
+  // (clients that never saw a read-write member reconnect with session id 0).
+  s->session_id = next_session_id_++;
+  read_only_sessions_[s->session_id] = {random_->Bytes(kPasswordBytes), s->timeout_ms, 0};
+  session_owner_[s->session_id] = s;
+  CORRAL_LOG(kInfo) << "read-only session " << Hex(s->session_id) << " for "
+                    << s->transport->remote_ip();
+  FinishConnect(s, /*valid=*/true);
 }
 
 void Node::FinishConnect(ClientSession* s, bool valid) {
@@ -322,12 +355,15 @@ void Node::FinishConnect(ClientSession* s, bool valid) {
   resp.protocol_version = 0;
   resp.timeout_ms = valid ? s->timeout_ms : 0;
   resp.session_id = valid ? s->session_id : 0;
-  if (valid) {
-    resp.passwd = state_.sessions().at(s->session_id).passwd;
-  } else {
+  auto local = read_only_sessions_.find(s->session_id);
+  if (!valid) {
     resp.passwd.assign(kPasswordBytes, '\0');
+  } else if (local != read_only_sessions_.end()) {
+    resp.passwd = local->second.passwd;
+  } else {
+    resp.passwd = state_.sessions().at(s->session_id).passwd;
   }
-  resp.read_only = false;
+  resp.read_only = role_ == NodeRole::kReadOnly;
   resp.has_read_only = s->sent_read_only_flag;
   std::string body;
   jute::Writer w(&body);
@@ -341,7 +377,12 @@ void Node::FinishConnect(ClientSession* s, bool valid) {
     return;
   }
   s->state = ClientSession::State::kConnected;
-  session_deadline_ms_[s->session_id] = clock_->MonotonicMs() + s->timeout_ms;
+  int64_t deadline_ms = clock_->MonotonicMs() + s->timeout_ms;
+  if (local != read_only_sessions_.end()) {
+    local->second.deadline_ms = deadline_ms;
+  } else {
+    session_deadline_ms_[s->session_id] = deadline_ms;
+  }
 }
 
 void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::string body) {
@@ -371,6 +412,10 @@ void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::stri
     Drain(s);
     return;
   }
+  if (role_ == NodeRole::kReadOnly && (zk::IsWriteOp(h.type) || h.type == zk::kSync)) {
+    RefuseChangeReadOnly(s, h);
+    return;
+  }
   if (zk::IsWriteOp(h.type)) {
     SubmitWrite(s, h, std::move(body));
     return;
@@ -380,6 +425,20 @@ void Node::HandleRequest(ClientSession* s, const zk::RequestHeader& h, std::stri
     return;
   }
   Enqueue(s, h, std::move(body), /*waits=*/false);
+  Drain(s);
+}
+
+void Node::RefuseChangeReadOnly(ClientSession* s, const zk::RequestHeader& h) {
+  // ZooKeeper's ReadOnlyRequestProcessor refuses sync too: a read-only member cannot catch up
+  // with a leader it does not have.
+  PendingRequest& req = Enqueue(s, h, "", /*waits=*/false);
+  req.done = true;
+  if (h.type == zk::kCloseSession && read_only_sessions_.erase(s->session_id) > 0) {
+    req.reply = ReplyFrame(h.xid, zk::kOk, "");
+    req.close_reason = "session closed";
+  } else {
+    req.reply = ReplyFrame(h.xid, zk::kNotReadOnly, "");
+  }
   Drain(s);
 }
 
@@ -723,6 +782,7 @@ void Node::SetRole(NodeRole role) {
                     << ")";
   NodeRole was = role_;
   role_ = role;
+  read_only_sessions_.clear();  // they live only while the member is read-only
   if (role == NodeRole::kNotServing) {
     CloseAllConnections("this member lost its leader");
     sync_waiters_.clear();
@@ -803,6 +863,7 @@ void Node::CloseStalledConnections() {
 
 void Node::Tick() {
   if (role_ == NodeRole::kFollower) CloseStalledConnections();
+  if (role_ == NodeRole::kReadOnly) ExpireReadOnlySessions();
   if (!ExpiresSessions()) return;
   ExpireSessions();
   int64_t now_ms = clock_->MonotonicMs();
@@ -823,6 +884,20 @@ void Node::ExpireSessions() {
     CORRAL_LOG(kInfo) << "expiring session " << Hex(id);
     session_closing_[id] = true;
     Propose(id, 0, zk::kCloseSession, "", {});
+  }
+}
+
+void Node::ExpireReadOnlySessions() {
+  int64_t now_ms = clock_->MonotonicMs();
+  for (auto it = read_only_sessions_.begin(); it != read_only_sessions_.end();) {
+    if (it->second.deadline_ms > now_ms) {
+      ++it;
+      continue;
+    }
+    CORRAL_LOG(kInfo) << "expiring read-only session " << Hex(it->first);
+    auto owner = session_owner_.find(it->first);
+    if (owner != session_owner_.end()) CloseConnection(owner->second, "session expired");
+    it = read_only_sessions_.erase(it);
   }
 }
 

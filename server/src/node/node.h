@@ -33,8 +33,11 @@ struct ServerStats {
 
 // How this member serves. Standalone is the single-member mode of ZooKeeper. In an ensemble the
 // replication driver sets the role as the consensus core's changes: only a synced leader or
-// follower serves; the leader alone expires sessions and reaps containers and TTL nodes.
-enum class NodeRole { kStandalone, kLeader, kFollower, kNotServing };
+// follower serves; the leader alone expires sessions and reaps containers and TTL nodes. With
+// readonlymode.enabled a member cut off from the quorum serves read-only (ZooKeeper's
+// ReadOnlyZooKeeperServer): only clients that asked for it may connect, reads answer from the
+// local state, and every change (and sync) gets NOTREADONLY.
+enum class NodeRole { kStandalone, kLeader, kFollower, kReadOnly, kNotServing };
 const char* NodeRoleName(NodeRole role);
 
 // The state machine options a config asks for (recovery builds its state machine with them).
@@ -130,6 +133,18 @@ class Node {
     return role_ == NodeRole::kStandalone || role_ == NodeRole::kLeader;
   }
   void ExpireSessions();
+  // Read-only mode: sessions created while cut off are never logged (nothing can be); they live
+  // here, are expired here, and are gone when the member serves again.
+  struct ReadOnlySession {
+    std::string passwd;
+    int32_t timeout_ms;
+    int64_t deadline_ms;
+  };
+  void CreateReadOnlySession(ClientSession* s);
+  // A change (or sync) asked of a read-only member: NOTREADONLY, or for a session of its own
+  // a closeSession that it answers itself.
+  void RefuseChangeReadOnly(ClientSession* s, const zk::RequestHeader& h);
+  void ExpireReadOnlySessions();
   void ReapContainers();
   int32_t NegotiateTimeout(int32_t requested_ms) const;
 
@@ -166,6 +181,7 @@ class Node {
     int32_t xid;
   };
   std::vector<SyncWaiter> sync_waiters_;
+  std::unordered_map<int64_t, ReadOnlySession> read_only_sessions_;
 };
 
 }  // namespace corral

@@ -26,6 +26,7 @@ ReplicatedCommitter::ReplicatedCommitter(asio::io_context& core, Node* node,
       on_fatal_(std::move(on_fatal)),
       // Generations start at the wall clock so a restarted follower never reuses one.
       forwards_out_(clock->WallMs()),
+      not_serving_since_ms_(clock->MonotonicMs()),
       disk_work_(asio::make_work_guard(disk_io_)),
       disk_thread_([this] { disk_io_.run(); }) {
   UpdateRole();
@@ -100,6 +101,7 @@ void ReplicatedCommitter::Tick() {
     }
   }
   Pump();
+  UpdateRole();  // the read-only grace period runs out without any message
 }
 
 void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
@@ -237,14 +239,27 @@ void ReplicatedCommitter::SendMessage(Message m) {
   send_(std::move(m));
 }
 
-void ReplicatedCommitter::UpdateRole() {
-  NodeRole want = NodeRole::kNotServing;
+NodeRole ReplicatedCommitter::WantedRole() const {
   if (replica_->Synced()) {
-    want = replica_->role() == consensus::Role::kLeader ? NodeRole::kLeader : NodeRole::kFollower;
+    return replica_->role() == consensus::Role::kLeader ? NodeRole::kLeader : NodeRole::kFollower;
   }
+  if (!node_->config().read_only_mode_enabled) return NodeRole::kNotServing;
+  NodeRole have = node_->role();
+  if (have == NodeRole::kReadOnly) return NodeRole::kReadOnly;  // until a leader syncs it
+  if (have != NodeRole::kNotServing) return NodeRole::kNotServing;
+  // ZooKeeper's grace period: an election usually ends well within it, and read-only mode is
+  // for a member that is really cut off, not one between two leaders.
+  int64_t grace_ms = std::max<int64_t>(kReadOnlyGraceMinMs, node_->config().tick_time_ms);
+  return clock_->MonotonicMs() - not_serving_since_ms_ >= grace_ms ? NodeRole::kReadOnly
+                                                                   : NodeRole::kNotServing;
+}
+
+void ReplicatedCommitter::UpdateRole() {
+  NodeRole want = WantedRole();
   NodeRole have = node_->role();
   if (want == have) return;
   if (want == NodeRole::kNotServing) {
+    not_serving_since_ms_ = clock_->MonotonicMs();
     syncs_.clear();
     forwards_out_.Restart();  // the next leader knows nothing of this stream
   }

@@ -68,6 +68,9 @@ class ReplicatedCommitter : public Committer {
   void SendMessage(consensus::Message m);
   void HandleInbox(const consensus::Message& m);
   void ProposeStamped(Txn txn);
+  // Serving as leader or follower once synced; otherwise not serving, or read-only when the
+  // config allows it and no leader has been found for a grace period.
+  NodeRole WantedRole() const;
   void UpdateRole();
 
   boost::asio::io_context& core_;
@@ -83,6 +86,8 @@ class ReplicatedCommitter : public Committer {
 
   ForwardStreamWriter forwards_out_;  // follower
   ForwardStreamChecker forwards_in_;  // leader
+  static constexpr int64_t kReadOnlyGraceMinMs = 2000;  // ZooKeeper's lower bound
+  int64_t not_serving_since_ms_;
   bool disk_busy_ = false;
   bool failed_ = false;
   int64_t next_sync_id_ = 1;
