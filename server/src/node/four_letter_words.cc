@@ -71,8 +71,7 @@ bool Node::IsFourLetterWord(const std::string& word) { return AllWords().count(w
 std::string Node::FourLetterWord(const std::string& word) {
   // ZooKeeper always allows srvr (its scripts poll it), and isro with read-only mode (clients
   // connected read-only probe other members with it to find one that serves writes again).
-  bool always_allowed =
-      word == "srvr" || (word == "isro" && config_.read_only_mode_enabled);
+  bool always_allowed = word == "srvr" || (word == "isro" && config_.read_only_mode_enabled);
   if (!always_allowed && !Whitelisted(config_.four_letter_word_whitelist, word)) {
     return word + " is not executed because it is not in the whitelist.\n";
   }

@@ -84,8 +84,8 @@ class ReplicatedCommitter : public Committer {
   OnCommit on_commit_;
   std::function<void(const Status&)> on_fatal_;
 
-  ForwardStreamWriter forwards_out_;  // follower
-  ForwardStreamChecker forwards_in_;  // leader
+  ForwardStreamWriter forwards_out_;                    // follower
+  ForwardStreamChecker forwards_in_;                    // leader
   static constexpr int64_t kReadOnlyGraceMinMs = 2000;  // ZooKeeper's lower bound
   int64_t not_serving_since_ms_;
   bool disk_busy_ = false;
