@@ -1,5 +1,6 @@
 #include "sim/checker.h"
 
+#include <cstdio>
 #include <iterator>
 
 #include "sim/digest.h"
@@ -11,6 +12,8 @@ void Checker::Fail(const std::string& what) {
   if (!failure_.empty()) return;
   failure_ = "seed " + std::to_string(seed_) + " tick " + std::to_string(tick_) + " step " +
              std::to_string(step_) + ": " + what;
+  // Said at once: a scripted scenario may stop at a later assertion that only shows the effect.
+  std::fprintf(stderr, "simulation check failed: %s\n", failure_.c_str());
 }
 
 void Checker::ObserveLeader(MemberId id, int64_t epoch) {

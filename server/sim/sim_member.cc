@@ -76,7 +76,12 @@ void SimMember::Pump() {
       return;
     }
     if (inflight_) {
-      if (fsync_stalled_ || env_->now() < inflight_->durable_at_tick) return;
+      if (fsync_stalled_ || env_->now() < inflight_->durable_at_tick) {
+        // As the server's driver does (ReplicatedCommitter::Pump): what promises nothing
+        // durable goes out while the disk works.
+        SendAll(replica_->TakeMessagesNow());
+        return;
+      }
       FinishReady();
       continue;
     }
