@@ -19,17 +19,26 @@ std::string PathWatchBody(const std::string& path, bool watch) {
   return Body(zk::PathWatchRequest{path, watch});
 }
 
-// A reply whose record does not decode is answered MARSHALLINGERROR, as ZooKeeper's client
-// reports a garbled packet.
-// GetDataResponse (getData, reconfig): nullable data, then a Stat.
-int32_t DecodeDataAndStat(const std::string& body, std::optional<std::string>* data,
-                          zk::Stat* stat) {
+// The fields that come before a Stat in ZooKeeper's responses.
+void DecodeField(jute::Reader& r, std::optional<std::string>* data) {  // GetDataResponse
+  *data = r.ReadNullableBuffer();
+}
+void DecodeField(jute::Reader& r, std::string* path) { *path = r.ReadString(); }  // Create2
+void DecodeField(jute::Reader& r, std::vector<std::string>* names) { zk::Decode(r, names); }
+void DecodeField(jute::Reader& r, zk::AclList* acl) { zk::Decode(r, acl); }
+
+// A response of one field then a Stat. A reply whose record does not decode is answered
+// MARSHALLINGERROR, as ZooKeeper's client reports a garbled packet; the out-parameters are
+// written only on success (either may be null).
+template <typename Field>
+int32_t DecodeWithStat(const std::string& body, Field* field, zk::Stat* stat) {
   jute::Reader r(body);
-  std::optional<std::string> value = r.ReadNullableBuffer();
+  Field value;
+  DecodeField(r, &value);
   zk::Stat s;
   zk::Decode(r, &s);
   if (!r.ok()) return zk::kMarshallingError;
-  if (data != nullptr) *data = std::move(value);
+  if (field != nullptr) *field = std::move(value);
   if (stat != nullptr) *stat = s;
   return zk::kOk;
 }
@@ -70,15 +79,7 @@ int32_t ZkClient::Create(const std::string& path, std::optional<std::string_view
   zk::Encode(w, req, /*has_ttl=*/opcode == zk::kCreateTtl);
   Reply reply = Call(opcode, body);
   if (reply.err != zk::kOk) return reply.err;
-  // Create2Response: the created path, then its Stat.
-  jute::Reader r(reply.body);
-  std::string name = r.ReadString();
-  zk::Stat s;
-  zk::Decode(r, &s);
-  if (!r.ok()) return zk::kMarshallingError;
-  if (created_path != nullptr) *created_path = std::move(name);
-  if (stat != nullptr) *stat = s;
-  return zk::kOk;
+  return DecodeWithStat(reply.body, created_path, stat);  // Create2Response
 }
 
 int32_t ZkClient::Delete(const std::string& path, int32_t version) {
@@ -97,7 +98,7 @@ int32_t ZkClient::GetData(const std::string& path, bool watch, std::optional<std
   Reply reply = Call(zk::kGetData, PathWatchBody(path, watch),
                      watch ? WatchKind::kData : WatchKind::kNone, path);
   if (reply.err != zk::kOk) return reply.err;
-  return DecodeDataAndStat(reply.body, data, stat);
+  return DecodeWithStat(reply.body, data, stat);
 }
 
 int32_t ZkClient::SetData(const std::string& path, std::string_view data, int32_t version,
@@ -116,29 +117,13 @@ int32_t ZkClient::GetChildren(const std::string& path, bool watch,
   Reply reply = Call(zk::kGetChildren2, PathWatchBody(path, watch),
                      watch ? WatchKind::kChild : WatchKind::kNone, path);
   if (reply.err != zk::kOk) return reply.err;
-  jute::Reader r(reply.body);
-  std::vector<std::string> names;
-  zk::Decode(r, &names);
-  zk::Stat s;
-  zk::Decode(r, &s);
-  if (!r.ok()) return zk::kMarshallingError;
-  if (children != nullptr) *children = std::move(names);
-  if (stat != nullptr) *stat = s;
-  return zk::kOk;
+  return DecodeWithStat(reply.body, children, stat);
 }
 
 int32_t ZkClient::GetAcl(const std::string& path, zk::AclList* acl, zk::Stat* stat) {
   Reply reply = Call(zk::kGetAcl, Body(zk::PathRequest{path}));
   if (reply.err != zk::kOk) return reply.err;
-  jute::Reader r(reply.body);
-  zk::AclList list;
-  zk::Decode(r, &list);
-  zk::Stat s;
-  zk::Decode(r, &s);
-  if (!r.ok()) return zk::kMarshallingError;
-  if (acl != nullptr) *acl = std::move(list);
-  if (stat != nullptr) *stat = s;
-  return zk::kOk;
+  return DecodeWithStat(reply.body, acl, stat);
 }
 
 int32_t ZkClient::SetAcl(const std::string& path, const zk::AclList& acl, int32_t aversion,
@@ -173,7 +158,7 @@ int32_t ZkClient::Reconfig(const zk::ReconfigRequest& request, std::string* conf
   Reply reply = Call(zk::kReconfig, Body(request));
   if (reply.err != zk::kOk) return reply.err;
   std::optional<std::string> data;
-  int32_t err = DecodeDataAndStat(reply.body, &data, stat);
+  int32_t err = DecodeWithStat(reply.body, &data, stat);  // a GetDataResponse
   if (err == zk::kOk && config != nullptr) *config = data.value_or("");
   return err;
 }

@@ -8,7 +8,7 @@ namespace corral::ctl {
 int RunGetAcl(CommandContext& ctx, const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
   int rc = kExitOk;
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = PathClient(ctx, path, *FindCommand("getAcl"), &rc);
   if (zk == nullptr) return rc;
   zk::AclList acl;
   zk::Stat stat;
@@ -41,7 +41,7 @@ int RunSetAcl(CommandContext& ctx, const ParsedArgs& args) {
     aversion = static_cast<int32_t>(*v);
   }
   int rc = kExitOk;
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = PathClient(ctx, path, command, &rc);
   if (zk == nullptr) return rc;
   zk::Stat stat;
   int32_t err = zk->SetAcl(path, *acl, aversion, &stat);

@@ -11,6 +11,17 @@ client::ZkClient* ConnectedClient(CommandContext& ctx, int* exit_status) {
   return nullptr;
 }
 
+client::ZkClient* PathClient(CommandContext& ctx, const std::string& path, const Command& command,
+                             int* exit_status) {
+  // ZooKeeper checks paths itself (BadArguments), but a path without its leading '/' is almost
+  // always a typo worth a usage message rather than a round trip.
+  if (!path.starts_with("/")) {
+    *exit_status = ReportUsage(ctx, "a znode path starts with '/': \"" + path + "\"", &command);
+    return nullptr;
+  }
+  return ConnectedClient(ctx, exit_status);
+}
+
 int ReportZkError(CommandContext& ctx, int32_t err, const std::string& path) {
   if (ctx.json()) {
     JsonWriter json;

@@ -46,6 +46,11 @@ struct Command {
 // *exit_status set.
 client::ZkClient* ConnectedClient(CommandContext& ctx, int* exit_status);
 
+// What most znode commands start with: the path argument checked (a usage error unless it
+// starts with '/'), then the session connected. nullptr after reporting a failure.
+client::ZkClient* PathClient(CommandContext& ctx, const std::string& path, const Command& command,
+                             int* exit_status);
+
 int ReportZkError(CommandContext& ctx, int32_t err, const std::string& path);
 int ReportFailure(CommandContext& ctx, const std::string& message);
 int ReportUsage(CommandContext& ctx, const std::string& message, const Command* command);

@@ -12,23 +12,32 @@ namespace {
 
 constexpr char kConfigPath[] = "/zookeeper/config";
 
-// ZooKeeper checks paths itself (BadArguments), but a path without its leading '/' is almost
-// always a typo worth a usage message rather than a round trip.
-bool ValidPath(CommandContext& ctx, const std::string& path, const Command& command, int* rc) {
-  if (path.starts_with("/")) return true;
-  *rc = ReportUsage(ctx, "a znode path starts with '/': \"" + path + "\"", &command);
-  return false;
-}
-
 std::string PathArg(const ParsedArgs& args, size_t index, const std::string& fallback = "/") {
   return index < args.positionals.size() ? args.positionals[index] : fallback;
 }
 
-StatusOr<int32_t> VersionFlag(const ParsedArgs& args, const std::string& flag) {
-  if (!args.Has(flag)) return -1;
-  auto v = ParseInteger(args.Value(flag), "the version (" + flag + ")", -1, INT32_MAX);
-  if (!v.ok()) return v.status();
-  return static_cast<int32_t>(*v);
+// set and delete: the path, its -v VERSION (-1, any version, without the flag), the session.
+client::ZkClient* VersionedPathClient(CommandContext& ctx, const ParsedArgs& args,
+                                      const Command& command, int32_t* version, int* exit_status) {
+  *version = -1;
+  if (args.Has("-v")) {
+    auto v = ParseInteger(args.Value("-v"), "the version (-v)", -1, INT32_MAX);
+    if (!v.ok()) {
+      *exit_status = ReportUsage(ctx, v.status().message(), &command);
+      return nullptr;
+    }
+    *version = static_cast<int32_t>(*v);
+  }
+  return PathClient(ctx, args.positionals[0], command, exit_status);
+}
+
+// With --json, {"path": PATH, KEY: VALUE}; nothing in text mode.
+void PrintJsonFact(CommandContext& ctx, const std::string& path, const std::string& key,
+                   int64_t value) {
+  if (!ctx.json()) return;
+  JsonWriter json;
+  json.BeginObject().Key("path").String(path).Key(key).Int(value).EndObject();
+  PrintJson(ctx, json);
 }
 
 // Text: the stat lines; JSON: a "stat" member of the open object.
@@ -72,12 +81,11 @@ void TreeText(std::ostream& out, const ZnodeTree& tree, const std::string& inden
 int RunLs(CommandContext& ctx, const ParsedArgs& args) {
   const Command& command = *FindCommand("ls");
   std::string path = PathArg(args, 0);
-  int rc = kExitOk;
-  if (!ValidPath(ctx, path, command, &rc)) return rc;
   if (args.Has("-R") && args.Has("-w")) {
     return ReportUsage(ctx, "-R and -w cannot be combined", &command);
   }
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  int rc = kExitOk;
+  client::ZkClient* zk = PathClient(ctx, path, command, &rc);
   if (zk == nullptr) return rc;
   if (args.Has("-R")) {
     ZnodeTree tree;
@@ -122,8 +130,7 @@ int RunLs(CommandContext& ctx, const ParsedArgs& args) {
 int RunGet(CommandContext& ctx, const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
   int rc = kExitOk;
-  if (!ValidPath(ctx, path, *FindCommand("get"), &rc)) return rc;
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = PathClient(ctx, path, *FindCommand("get"), &rc);
   if (zk == nullptr) return rc;
   std::optional<std::string> data;
   zk::Stat stat;
@@ -146,16 +153,13 @@ int RunGet(CommandContext& ctx, const ParsedArgs& args) {
 }
 
 int RunSet(CommandContext& ctx, const ParsedArgs& args) {
-  const Command& command = *FindCommand("set");
   const std::string& path = args.positionals[0];
+  int32_t version;
   int rc = kExitOk;
-  if (!ValidPath(ctx, path, command, &rc)) return rc;
-  auto version = VersionFlag(args, "-v");
-  if (!version.ok()) return ReportUsage(ctx, version.status().message(), &command);
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = VersionedPathClient(ctx, args, *FindCommand("set"), &version, &rc);
   if (zk == nullptr) return rc;
   zk::Stat stat;
-  int32_t err = zk->SetData(path, args.positionals[1], *version, &stat);
+  int32_t err = zk->SetData(path, args.positionals[1], version, &stat);
   if (err != zk::kOk) return ReportZkError(ctx, err, path);
   PrintPathAndStat(ctx, path, stat, args.Has("-s"));
   return kExitOk;
@@ -189,8 +193,6 @@ StatusOr<client::CreateOptions> CreateModeFromFlags(const ParsedArgs& args) {
 int RunCreate(CommandContext& ctx, const ParsedArgs& args) {
   const Command& command = *FindCommand("create");
   const std::string& path = args.positionals[0];
-  int rc = kExitOk;
-  if (!ValidPath(ctx, path, command, &rc)) return rc;
   auto options = CreateModeFromFlags(args);
   if (!options.ok()) return ReportUsage(ctx, options.status().message(), &command);
   zk::AclList acl = {zk::Acl{zk::kPermAll, zk::Id{"world", "anyone"}}};
@@ -201,7 +203,8 @@ int RunCreate(CommandContext& ctx, const ParsedArgs& args) {
   }
   std::optional<std::string_view> data;
   if (args.positionals.size() > 1) data = args.positionals[1];
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  int rc = kExitOk;
+  client::ZkClient* zk = PathClient(ctx, path, command, &rc);
   if (zk == nullptr) return rc;
   std::string created;
   zk::Stat stat;
@@ -216,47 +219,34 @@ int RunCreate(CommandContext& ctx, const ParsedArgs& args) {
 }
 
 int RunDelete(CommandContext& ctx, const ParsedArgs& args) {
-  const Command& command = *FindCommand("delete");
   const std::string& path = args.positionals[0];
+  int32_t version;
   int rc = kExitOk;
-  if (!ValidPath(ctx, path, command, &rc)) return rc;
-  auto version = VersionFlag(args, "-v");
-  if (!version.ok()) return ReportUsage(ctx, version.status().message(), &command);
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = VersionedPathClient(ctx, args, *FindCommand("delete"), &version, &rc);
   if (zk == nullptr) return rc;
-  int32_t err = zk->Delete(path, *version);
+  int32_t err = zk->Delete(path, version);
   if (err != zk::kOk) return ReportZkError(ctx, err, path);
-  if (ctx.json()) {
-    JsonWriter json;
-    json.BeginObject().Key("path").String(path).Key("deleted").Int(1).EndObject();
-    PrintJson(ctx, json);
-  }
+  PrintJsonFact(ctx, path, "deleted", 1);
   return kExitOk;
 }
 
 int RunDeleteAll(CommandContext& ctx, const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
   int rc = kExitOk;
-  if (!ValidPath(ctx, path, *FindCommand("deleteall"), &rc)) return rc;
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = PathClient(ctx, path, *FindCommand("deleteall"), &rc);
   if (zk == nullptr) return rc;
   int64_t deleted = 0;
   std::string failed_path;
   int32_t err = DeleteTree(*zk, path, &deleted, &failed_path);
   if (err != zk::kOk) return ReportZkError(ctx, err, failed_path);
-  if (ctx.json()) {
-    JsonWriter json;
-    json.BeginObject().Key("path").String(path).Key("deleted").Int(deleted).EndObject();
-    PrintJson(ctx, json);
-  }
+  PrintJsonFact(ctx, path, "deleted", deleted);
   return kExitOk;
 }
 
 int RunStat(CommandContext& ctx, const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
   int rc = kExitOk;
-  if (!ValidPath(ctx, path, *FindCommand("stat"), &rc)) return rc;
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = PathClient(ctx, path, *FindCommand("stat"), &rc);
   if (zk == nullptr) return rc;
   zk::Stat stat;
   int32_t err = zk->Exists(path, args.Has("-w"), &stat);
@@ -268,8 +258,7 @@ int RunStat(CommandContext& ctx, const ParsedArgs& args) {
 int RunSync(CommandContext& ctx, const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
   int rc = kExitOk;
-  if (!ValidPath(ctx, path, *FindCommand("sync"), &rc)) return rc;
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  client::ZkClient* zk = PathClient(ctx, path, *FindCommand("sync"), &rc);
   if (zk == nullptr) return rc;
   int32_t err = zk->Sync(path);
   if (err != zk::kOk) return ReportZkError(ctx, err, path);
@@ -286,15 +275,14 @@ int RunSync(CommandContext& ctx, const ParsedArgs& args) {
 int RunTree(CommandContext& ctx, const ParsedArgs& args) {
   const Command& command = *FindCommand("tree");
   std::string path = PathArg(args, 0);
-  int rc = kExitOk;
-  if (!ValidPath(ctx, path, command, &rc)) return rc;
   int64_t depth_max = -1;
   if (args.Has("-d")) {
     auto depth = ParseInteger(args.Value("-d"), "the depth (-d)", 0, 1 << 20);
     if (!depth.ok()) return ReportUsage(ctx, depth.status().message(), &command);
     depth_max = *depth;
   }
-  client::ZkClient* zk = ConnectedClient(ctx, &rc);
+  int rc = kExitOk;
+  client::ZkClient* zk = PathClient(ctx, path, command, &rc);
   if (zk == nullptr) return rc;
   ZnodeTree tree;
   int32_t err = FetchTree(*zk, path, static_cast<int>(depth_max), &tree);
