@@ -7,6 +7,7 @@ what kazoo writes is read with corralctl; --json output is parsed; failures must
 with ZooKeeper's error name on stderr.
 """
 import base64
+import fcntl
 import glob
 import hashlib
 import json
@@ -15,6 +16,7 @@ import pty
 import select
 import socket
 import subprocess
+import termios
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -510,8 +512,16 @@ def run_terminal_shell(ensemble, home, keys_and_answers):
     (keys, answer) types keys and waits for answer on the screen; finally quits."""
     env = dict(os.environ, HOME=str(home), TERM="xterm")
     master, slave = pty.openpty()
+
+
+    def controlling_terminal():
+        # The pty becomes the shell's terminal, so Ctrl-C there is a SIGINT to it.
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
     p = subprocess.Popen([CORRALCTL, "-server", ensemble.connect_string], stdin=slave,
-                         stdout=slave, stderr=slave, env=env, close_fds=True)
+                         stdout=slave, stderr=slave, env=env, close_fds=True,
+                         preexec_fn=controlling_terminal)
     os.close(slave)
     try:
         read_until(master, "(CONNECTED) 0] ")
@@ -533,13 +543,15 @@ def test_terminal_prompt_completion_and_history(ensemble, zk, tmp_path):
     # types the missing letters.
     run_terminal_shell(ensemble, tmp_path, [
         (b"sy\t", "nc "), (b"/completion-t\t", "arget"), (b"\r", "Sync is OK"),
-        (b"", "(CONNECTED) 1] ")])
+        (b"", "(CONNECTED) 1] "),
+        # Ctrl-C ends a running watch and the shell goes on.
+        (b"watch /completion-target\r", "Ctrl-C stops"), (b"\x03", "(CONNECTED) 2] ")])
     # libedit's history file (spaces written as \040).
     history = (tmp_path / ".corralctl_history").read_text().replace("\\040", " ")
     assert "sync /completion-target" in history.splitlines()
     assert "quit" in history.splitlines()
-    # A new shell loads it: two steps back is the sync line.
-    run_terminal_shell(ensemble, tmp_path, [(b"\x1b[A\x1b[A", "completion-target"),
+    # A new shell loads it: three steps back (quit, watch, sync) is the sync line.
+    run_terminal_shell(ensemble, tmp_path, [(b"\x1b[A\x1b[A\x1b[A", "sync"),
                                             (b"\r", "Sync is OK")])
 
 

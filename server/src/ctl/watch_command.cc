@@ -108,13 +108,14 @@ int RunWatch(CommandContext& ctx, const ParsedArgs& args) {
   if (zk == nullptr) return rc;
   int32_t err = Arm(*zk, *mode, path);
   if (err != zk::kOk) return ReportZkError(ctx, err, path);
+  // Before saying the watch is armed: from then on Ctrl-C must stop the watch, not the process.
+  InterruptScope interrupt_scope;
   // On the error stream, so a script (or a test) knows the watch is armed before it changes
   // anything, while the output stream carries only events.
   *ctx.err << "watching " << path << " (" << args.Value("-m", "persistent") << ")"
            << (ctx.interactive ? "; Ctrl-C stops" : "") << "\n";
   ctx.err->flush();
 
-  InterruptScope interrupt_scope;
   auto start = std::chrono::steady_clock::now();
   int64_t seen = 0;
   int exit_status = kExitOk;
