@@ -666,6 +666,9 @@ def test_dump_log_and_snapshot_of_a_member(ensemble, zk):
     dump = subprocess.run([CORRAL_DUMP, "snapshot", "--nodes", snapshots[-1]],
                           capture_output=True, text=True)
     assert dump.returncode == 0 and dump.stdout == out
+    epoch = os.path.join(member.data_dir, "epoch")
+    assert ok(ensemble, "dump", "meta", epoch) == subprocess.run(
+        [CORRAL_DUMP, "meta", epoch], capture_output=True, text=True, check=True).stdout
     fails(ensemble, "dump", "log", os.path.join(member.data_dir, "missing"), rc=2)
     fails(ensemble, "dump", "core", logs[-1], rc=2)
 
