@@ -13,6 +13,16 @@ namespace corral {
 
 namespace asio = boost::asio;
 
+namespace {
+HttpResponse TextResponse(int status, const char* content_type, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = content_type;
+  r.body = std::move(body);
+  return r;
+}
+}  // namespace
+
 HttpResponse ToHttpResponse(const AdminResponse& response) {
   HttpResponse http;
   http.status = response.http_status;
@@ -80,27 +90,18 @@ void AdminServer::Stop() {
 
 void AdminServer::HandleAdmin(HttpRequest request, HttpServer::Respond respond) {
   if (request.method != "GET" && request.method != "POST") {
-    HttpResponse r;
-    r.status = 405;
-    r.content_type = "text/plain";
-    r.body = "method not allowed\n";
-    respond(std::move(r));
+    respond(TextResponse(405, "text/plain", "method not allowed\n"));
     return;
   }
   AdminRoute route = RouteAdminTarget(request.target, config_.admin_command_url);
   if (route.kind == AdminRoute::Kind::kNotFound) {
-    HttpResponse r;
-    r.status = 404;
-    r.content_type = "text/plain";
-    r.body = "not found; the admin commands are listed at " + config_.admin_command_url + "\n";
-    respond(std::move(r));
+    respond(TextResponse(
+        404, "text/plain",
+        "not found; the admin commands are listed at " + config_.admin_command_url + "\n"));
     return;
   }
   if (route.kind == AdminRoute::Kind::kCommandList) {
-    HttpResponse r;
-    r.content_type = "text/html";
-    r.body = CommandListHtml(config_.admin_command_url);
-    respond(std::move(r));
+    respond(TextResponse(200, "text/html", CommandListHtml(config_.admin_command_url)));
     return;
   }
   AdminRequest admin;
@@ -183,20 +184,14 @@ AdminResponse AdminServer::LastSnapshot() const {
 
 void AdminServer::HandleMetrics(HttpRequest request, HttpServer::Respond respond) {
   if (!IsMetricsTarget(request.target)) {
-    HttpResponse r;
-    r.status = 404;
-    r.content_type = "text/plain";
-    r.body = "not found; metrics are at /metrics\n";
-    respond(std::move(r));
+    respond(TextResponse(404, "text/plain", "not found; metrics are at /metrics\n"));
     return;
   }
   asio::post(core_, [this, respond = std::move(respond)]() mutable {
     MonitorValues values = node_->Monitor();
     asio::post(http_io_, [this, values = std::move(values), respond = std::move(respond)] {
-      HttpResponse r;
-      r.content_type = kMetricsContentType;
-      r.body = MetricsText(values, metrics_registry_->Collect());
-      respond(std::move(r));
+      respond(TextResponse(200, kMetricsContentType,
+                           MetricsText(values, metrics_registry_->Collect())));
     });
   });
 }
