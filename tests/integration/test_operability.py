@@ -425,3 +425,28 @@ def test_snapshot_needs_auth_with_all_permissions_on_root(tmp_path):
         zk.stop()
         zk.close()
         s.stop()
+
+
+def test_a_member_serving_read_only_is_not_ready(tmp_path):
+    e = Ensemble(str(tmp_path), extra_config={"readonlymode.enabled": "true"})
+    e.start()
+    try:
+        lone = e.followers()[0]
+        others = [m for m in e.members.values() if m is not lone]
+        for m in others:
+            m.stop()
+        wait_until(lambda: command(lone.admin_url, "is_read_only")[1].get("read_only") is True,
+                   timeout=30, what="the lone member to serve read-only")
+        status, ready = command(lone.admin_url, "ready")
+        assert status == 503 and ready["ready"] is False, ready
+        assert ready["server_state"] == "read-only"
+        # Read-only is a running server to ZooKeeper: its commands answer.
+        status, stats = command(lone.admin_url, "stats")
+        assert status == 200 and stats["error"] is None and stats["read_only"] is True
+        for m in others:
+            m.start_process()
+        wait_until(lambda: ready_status(lone) == 200, timeout=60,
+                   what="the member to be ready once it follows a leader again")
+        assert command(lone.admin_url, "is_read_only")[1]["read_only"] is False
+    finally:
+        e.stop()

@@ -192,12 +192,13 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
     // Nothing but "command" and "error" (Corral has no observer-master connections to reset).
   } else if (name == kReadyCommand) {
     // Ready: serving, which in an ensemble means a leader with a majority or a follower whose
-    // state caught up with its leader's commit point (consensus::Replica::Synced).
-    out.Set("ready", serving())
+    // state caught up with its leader's commit point (consensus::Replica::Synced). A member
+    // serving read-only without a quorum is not ready: its reads may be stale.
+    out.Set("ready", ready())
         .Set("server_state", summary.state)
         .Set("last_zxid", "0x" + HexDigits(summary.last_zxid));
     if (ensemble.replicated) out.Set("leader_id", ensemble.leader_id);
-    if (!serving()) {
+    if (!ready()) {
       r.http_status = 503;
       out.Set("error", ensemble.replicated
                            ? "not in sync with a leader (" + ensemble.peer_state + ")"
@@ -265,7 +266,7 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
     for (const auto& [key, value] : config_.raw) text += key + "=" + value + "\n";
     out.Set("initial_configuration", text);
   } else if (name == "is_read_only") {
-    out.Set("read_only", false);
+    out.Set("read_only", role_ == NodeRole::kReadOnly);
   } else if (name == "leader") {
     if (!ensemble.replicated) {
       out.Set("error", "server is not initialized");
@@ -307,7 +308,7 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
                      .Set("non_mtlsremote_conn_count", 0)
                      .Set("non_mtlslocal_conn_count", 0);
     out.Set("version", summary.version)
-        .Set("read_only", false)
+        .Set("read_only", role_ == NodeRole::kReadOnly)
         .Set("server_stats", std::move(stats))
         .Set("client_response", BufferStatsJson());
     if (role_ == NodeRole::kLeader) out.Set("proposal_stats", BufferStatsJson());

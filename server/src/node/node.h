@@ -123,8 +123,11 @@ class Node {
   // mntr's values of the node and its committer (not the event metrics of NodeMetrics).
   MonitorValues Monitor() const;
   EnsembleStatus ensemble_status() const { return committer_->ensemble_status(); }
-  // True when the member serves clients: standalone, or a leader or follower in sync.
+  // True when the member serves clients: standalone, a leader or follower in sync, or cut off
+  // and serving read-only.
   bool serving() const { return role_ != NodeRole::kNotServing; }
+  // Ready for the readiness probe: serving and in sync with the leader (read-only is not).
+  bool ready() const { return serving() && role_ != NodeRole::kReadOnly; }
 
   // The admin API (node/admin_commands.cc): runs request.command (after AdminRefusal) and
   // answers with ZooKeeper's JSON fields.

@@ -312,8 +312,8 @@ void ReplicatedCommitter::LogRoleChange(NodeRole have, NodeRole want) {
                       << std::hex << zxid << std::dec << " after " << took_ms << " ms";
   } else {
     CORRAL_LOG(kInfo) << "election: following member " << replica_->leader() << " in epoch "
-                      << replica_->epoch() << ", synced at zxid 0x" << std::hex << zxid
-                      << std::dec << " after " << took_ms << " ms";
+                      << replica_->epoch() << ", synced at zxid 0x" << std::hex << zxid << std::dec
+                      << " after " << took_ms << " ms";
   }
 }
 
