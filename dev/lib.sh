@@ -8,9 +8,10 @@ BUILD_DIR="${CORRAL_BUILD_DIR:-$CORRAL_ROOT/build}"
 # install the same things.
 CORRAL_DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libboost-dev libssl-dev libyaml-cpp-dev protobuf-compiler libprotobuf-dev
+  libboost-dev libssl-dev libyaml-cpp-dev protobuf-compiler libprotobuf-dev prometheus-cpp-dev
   libgtest-dev googletest libedit-dev
   zookeeper libzookeeper-mt-dev python3-kazoo python3-pytest
+  prometheus  # promtool, which the metrics tests validate /metrics with
 )
 
 corral_install_deps() {

@@ -14,7 +14,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_DIR = os.environ.get("CORRAL_BUILD_DIR", os.path.join(ROOT, "build"))
 CORRAL_SERVER = os.path.join(BUILD_DIR, "bin", "corral-server")
-ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+# servlet-api is on the classpath for ZooKeeper's AdminServer (Jetty), which the admin tests
+# start to compare field names; Debian's zookeeper.jar manifest does not name it.
+ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/servlet-api.jar"
+PROMETHEUS_PROVIDER = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
 ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
 
 
@@ -156,8 +159,30 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
 
+def metrics_config():
+    """zoo.cfg keys that turn on /metrics on a free loopback port."""
+    return {"metricsProvider.className": PROMETHEUS_PROVIDER,
+            "metricsProvider.httpHost": "127.0.0.1",
+            "metricsProvider.httpPort": str(free_listen_port())}
+
+
 class CorralServer(Server):
     kind = "corral-server"
+
+    def __init__(self, workdir, extra_config=None):
+        super().__init__(workdir, extra_config)
+        # The admin API is on by default, as in ZooKeeper (port 8080): every server of a test
+        # gets its own loopback port instead.
+        self.config.setdefault("admin.serverAddress", "127.0.0.1")
+        self.config.setdefault("admin.serverPort", str(free_listen_port()))
+
+    @property
+    def admin_url(self):
+        return "http://127.0.0.1:%s/commands" % self.config["admin.serverPort"]
+
+    @property
+    def metrics_url(self):
+        return "http://127.0.0.1:%s/metrics" % self.config["metricsProvider.httpPort"]
 
     def command(self, config_path):
         return [CORRAL_SERVER, config_path]

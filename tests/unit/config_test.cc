@@ -309,6 +309,7 @@ TEST(ConfigKeys, EveryKeyIsApplied) {
   EXPECT_EQ(c.admin_server_port, 8081);
   EXPECT_EQ(c.metrics_http_port, 7001);
   EXPECT_EQ(c.metrics_http_host, "127.0.0.4");
+  EXPECT_TRUE(c.metrics_enabled);
   EXPECT_EQ(c.ensemble_id, "prod-east");
   EXPECT_TRUE(c.warnings.empty()) << AllWarnings(c);
   EXPECT_EQ(c.raw.at("4lw.commands.whitelist"), "srvr, ruok ,mntr");
@@ -741,7 +742,6 @@ TEST(ConfigWarnings, JavaClassNamesAndJavaOnlySettingsAreIgnored) {
       "jvm.pause.monitor=true",
       "quorum.cnxn.threads.size=20",
       "multiAddress.enabled=true",
-      "admin.commandURL=/cmds",
       "syncEnabled=true",
       "observerMasterPort=2191",
       "connectToLearnerMasterLimit=5",
@@ -1491,6 +1491,34 @@ clientPort=2181
   EXPECT_TRUE(c->warnings.empty()) << AllWarnings(*c);
   EXPECT_EQ(c->data_dir, "/tmp/zookeeper");
   EXPECT_EQ(c->client_port, 2181);
+}
+
+TEST(ConfigMetrics, PrometheusIsServedOnlyWhenItsProviderIsNamed) {
+  EXPECT_FALSE(MustParse(Standalone("")).metrics_enabled);
+  Config default_provider = MustParse(Standalone(
+      "metricsProvider.className=org.apache.zookeeper.metrics.impl.DefaultMetricsProvider\n"));
+  EXPECT_FALSE(default_provider.metrics_enabled);
+  EXPECT_TRUE(default_provider.warnings.empty()) << AllWarnings(default_provider);
+  Config prometheus =
+      MustParse(Standalone("metricsProvider.className="
+                           "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider\n"));
+  EXPECT_TRUE(prometheus.metrics_enabled);
+  EXPECT_TRUE(prometheus.warnings.empty()) << AllWarnings(prometheus);
+}
+
+TEST(ConfigAdmin, CommandUrlIsHonouredWithoutATrailingSlash) {
+  EXPECT_EQ(MustParse(Standalone("")).admin_command_url, "/commands");
+  EXPECT_EQ(MustParse(Standalone("admin.commandURL=/cmds/\n")).admin_command_url, "/cmds");
+  EXPECT_EQ(MustParse(Standalone("zookeeper.admin.commandURL=/a/b\n")).admin_command_url, "/a/b");
+  auto bad = ParseProperties(Standalone("admin.commandURL=commands\n"), "/tmp");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_CONTAINS(bad.status().message(), "admin.commandURL");
+}
+
+TEST(ConfigLog, LogFileResolvesAgainstTheConfigDirectory) {
+  EXPECT_EQ(MustParse(Standalone("")).log_file, "");
+  EXPECT_EQ(MustParse(Standalone("logFile=logs/corral.log\n"), "/tmp").log_file,
+            "/tmp/logs/corral.log");
 }
 
 }  // namespace

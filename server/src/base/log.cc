@@ -1,16 +1,20 @@
 #include "base/log.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace corral {
 namespace {
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::atomic<long> g_member_id{0};
+std::atomic<int> g_fd{STDOUT_FILENO};
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -29,6 +33,15 @@ const char* LevelName(LogLevel level) {
 
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
 void SetLogMemberId(long member_id) { g_member_id = member_id; }
+
+Status SetLogFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Status::IoError("cannot open the log file " + path + ": " + std::strerror(errno));
+  }
+  g_fd = fd;  // never closed: lines may be logged until the process exits
+  return Status::Ok();
+}
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
 
 bool ParseLogLevel(const std::string& name, LogLevel* level) {
@@ -58,7 +71,7 @@ void LogLine(LogLevel level, const std::string& message) {
                 static_cast<long long>(ms % 1000), LevelName(level), g_member_id.load());
   std::string line = prefix + message + "\n";
   // One write per line so concurrent lines never interleave.
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  ssize_t ignored = ::write(g_fd.load(), line.data(), line.size());
   (void)ignored;
 }
 

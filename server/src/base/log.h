@@ -1,8 +1,12 @@
 #pragma once
-// Logging: one line per event, to stderr by default. Thread-safe (a line is written with one
-// write call). The member id prefix is set once at start.
+// Logging: one line per event, to standard output by default (what a container runtime
+// collects) or appended to a file. Thread-safe (a line is written with one write call, so lines
+// of different threads never interleave). The member id prefix is set once at start; events
+// that concern a transaction or a state carry its zxid in the text ("zxid 0x100000003").
 #include <sstream>
 #include <string>
+
+#include "base/status.h"
 
 namespace corral {
 
@@ -11,6 +15,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 void SetLogLevel(LogLevel level);
 bool ParseLogLevel(const std::string& name, LogLevel* level);
 void SetLogMemberId(long member_id);
+// Appends every later line to `path` (created if missing) instead of standard output. Call once
+// at start, before other threads log.
+Status SetLogFile(const std::string& path);
 bool LogEnabled(LogLevel level);
 void LogLine(LogLevel level, const std::string& message);
 

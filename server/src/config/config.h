@@ -67,11 +67,16 @@ struct Config {
   int64_t container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
   int64_t container_max_per_minute = 10000;     // znode.container.maxPerMinute
   std::string log_level = "info";
+  std::string log_file;  // logFile (Corral's own): empty means standard output
 
-  // Admin and metrics (served by the operability issue).
+  // The admin HTTP API (runtime/admin_server.h), on by default as in ZooKeeper.
   bool admin_enable_server = true;
   std::string admin_server_address = "0.0.0.0";
   int admin_server_port = 8080;
+  std::string admin_command_url = "/commands";  // always starts with '/', never ends with one
+  // Prometheus /metrics: served only when metricsProvider.className names ZooKeeper's
+  // Prometheus provider, as ZooKeeper does (its default provider serves no HTTP).
+  bool metrics_enabled = false;
   int metrics_http_port = 7000;
   std::string metrics_http_host = "0.0.0.0";
 

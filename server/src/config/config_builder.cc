@@ -31,6 +31,8 @@ constexpr std::string_view kSystemPropertyPrefix = "zookeeper.";
 constexpr std::string_view kServerPrefix = "server.";
 constexpr std::string_view kPrometheusProvider =
     "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider";
+constexpr std::string_view kDefaultMetricsProvider =
+    "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider";
 constexpr std::string_view kFourLetterWords[] = {"conf", "cons", "crst", "dirs", "dump", "envi",
                                                  "gtmk", "hash", "isro", "mntr", "ruok", "srst",
                                                  "srvr", "stat", "stmk", "wchc", "wchp", "wchs"};
@@ -147,12 +149,11 @@ constexpr IgnoredRule kIgnoredRules[] = {
     {"clientPortListenBacklog", false, kNoEquivalent},
     {"localSessionsUpgradingEnabled", false, kNoEquivalent},
     {"syncEnabled", false, kNoEquivalent},
-    {"admin.commandURL", false, "the admin server always serves /commands"},
     {"admin.idleTimeout", false, kNoEquivalent},
     // After the honoured metricsProvider.* keys (the key table is consulted first).
     {"metricsProvider.", true,
-     "Corral's Prometheus endpoint is configured only by metricsProvider.httpHost and "
-     "metricsProvider.httpPort"},
+     "Corral's Prometheus endpoint is configured only by metricsProvider.className, "
+     "metricsProvider.httpHost and metricsProvider.httpPort"},
 };
 
 const KeyRule* FindRule(std::string_view key);
@@ -644,11 +645,26 @@ Status ApplyElectionAlg(Builder& b, const Setting& s) {
 }
 
 Status ApplyMetricsProviderClass(Builder& b, const Setting& s) {
-  if (s.value != kPrometheusProvider) {
-    b.Warn(s, Quote(s.key) +
-                  " is accepted and ignored: Corral always serves Prometheus "
-                  "metrics (metricsProvider.httpHost/httpPort), whatever class is named");
+  // ZooKeeper's default provider keeps metrics for mntr and the admin API only; so does Corral
+  // with any class but Prometheus's (mntr and /commands/monitor work either way).
+  b.config().metrics_enabled = s.value == kPrometheusProvider;
+  if (!b.config().metrics_enabled && s.value != kDefaultMetricsProvider) {
+    b.Warn(s, Quote(s.key) + " " + Quote(s.value) +
+                  " is accepted and ignored: Corral serves Prometheus metrics only when "
+                  "it names " +
+                  std::string(kPrometheusProvider) + ", and no /metrics endpoint otherwise");
   }
+  return Status::Ok();
+}
+
+Status ApplyAdminCommandUrl(Builder& b, const Setting& s) {
+  // Jetty maps "<commandURL>/*"; a trailing '/' would make every command URL "//name".
+  std::string url = s.value;
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  if (url.empty() || url.front() != '/' || url == "/") {
+    return b.Fail(s, "expected a path starting with '/' such as /commands, got " + Quote(s.value));
+  }
+  b.config().admin_command_url = url;
   return Status::Ok();
 }
 
@@ -783,6 +799,8 @@ const KeyRule kKeyRules[] = {
        return b.SetInt(s, 1, kInt32Max, &b.config().container_max_per_minute);
      }},
     {"logLevel", false, ApplyLogLevel},
+    {"logFile", false,
+     [](Builder& b, const Setting& s) { return b.SetPath(s, &b.config().log_file); }},
     // Admin and metrics.
     {"admin.enableServer", true,
      [](Builder& b, const Setting& s) { return b.SetBool(s, &b.config().admin_enable_server); }},
@@ -790,6 +808,7 @@ const KeyRule kKeyRules[] = {
      [](Builder& b, const Setting& s) { return b.SetText(s, &b.config().admin_server_address); }},
     {"admin.serverPort", true,
      [](Builder& b, const Setting& s) { return b.SetPort(s, &b.config().admin_server_port); }},
+    {"admin.commandURL", true, ApplyAdminCommandUrl},
     {"metricsProvider.httpPort", false,
      [](Builder& b, const Setting& s) { return b.SetPort(s, &b.config().metrics_http_port); }},
     {"metricsProvider.httpHost", false,

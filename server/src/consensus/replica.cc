@@ -139,6 +139,7 @@ void Replica::BecomeLeader() {
   for (auto& [id, pr] : progress_) {
     pr = Progress{};
     pr.next_prev_zxid = last_zxid();
+    pr.silent_ticks = options_.election_timeout_ticks;  // not live until it answers
   }
   // The first entry of the epoch: once a majority has it, everything before it is committed,
   // and this leader may serve (see Synced()).
@@ -160,6 +161,7 @@ void Replica::Tick() {
       BroadcastAppend(/*heartbeat=*/true);
     }
     for (auto& [id, pr] : progress_) {
+      pr.silent_ticks++;
       if (pr.snapshot_pending && ++pr.snapshot_ticks > 4 * options_.election_timeout_ticks) {
         // No answer to the snapshot: send it again from scratch.
         pr.snapshot_pending = false;
@@ -384,6 +386,7 @@ void Replica::HandleAppendReply(const Message& m) {
   if (role_ != Role::kLeader) return;
   Progress& pr = progress_[m.from];
   pr.heard = true;
+  pr.silent_ticks = 0;
   if (m.success) {
     pr.match_zxid = std::max(pr.match_zxid, m.match_zxid);
     if (pr.snapshot_pending && m.prev_zxid == 0) {
@@ -691,6 +694,21 @@ void Replica::Advance(const Ready& rd) {
 
 // ---------------------------------------------------------------------------------------------
 // Queries
+
+std::vector<PeerProgress> Replica::PeerProgresses() const {
+  std::vector<PeerProgress> out;
+  if (role_ != Role::kLeader) return out;
+  for (const auto& [id, pr] : progress_) {
+    PeerProgress p;
+    p.id = id;
+    p.observer = !IsVoter(id);
+    p.live = pr.silent_ticks < options_.election_timeout_ticks;
+    p.synced = p.live && !pr.probing && !pr.snapshot_pending && pr.match_zxid >= epoch_start_zxid_;
+    p.match_zxid = pr.match_zxid;
+    out.push_back(p);
+  }
+  return out;
+}
 
 bool Replica::Synced() const {
   if (role_ == Role::kLeader) return applied_zxid_ >= epoch_start_zxid_;

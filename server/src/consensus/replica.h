@@ -82,6 +82,18 @@ struct InstallSnapshot {
   std::string data;
 };
 
+// A leader's view of one peer, for monitoring (mntr's learners and synced_followers).
+struct PeerProgress {
+  MemberId id = 0;
+  bool observer = false;
+  // It answered within the last election timeout.
+  bool live = false;
+  // It holds this leader's log up to the epoch's first entry and is being sent appends, not
+  // probed or sent a snapshot: ZooKeeper's "synced" (forwarding) follower.
+  bool synced = false;
+  int64_t match_zxid = 0;
+};
+
 struct Ready {
   std::vector<Message> messages_now;
   std::optional<HardState> hard_state;
@@ -136,6 +148,8 @@ class Replica {
   int64_t applied_zxid() const { return applied_zxid_; }
   int64_t durable_zxid() const { return durable_zxid_; }
   const HardState& hard_state() const { return hard_; }
+  // Leader: every peer's progress, by id. Empty on any other role.
+  std::vector<PeerProgress> PeerProgresses() const;
   // True when this member may serve clients: it is the leader and the first entry of its epoch
   // is applied, or a follower whose state has caught up with the commit point its leader
   // announced when this follower first matched its log in this epoch.
@@ -150,7 +164,8 @@ class Replica {
     bool probing = true;         // waiting for a reply that tells where the logs match
     bool snapshot_pending = false;
     int inflight = 0;
-    bool heard = false;  // heard from it since the last check-quorum
+    bool heard = false;    // heard from it since the last check-quorum
+    int silent_ticks = 0;  // ticks since it was last heard from (monitoring only)
     int64_t snapshot_ticks = 0;
   };
 

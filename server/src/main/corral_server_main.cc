@@ -25,6 +25,13 @@ int main(int argc, char** argv) {
   LogLevel level;
   if (ParseLogLevel(config.log_level, &level)) SetLogLevel(level);
   SetLogMemberId(config.my_id);
+  if (!config.log_file.empty()) {
+    Status opened = SetLogFile(config.log_file);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "corral-server: %s\n", opened.message().c_str());
+      return 2;
+    }
+  }
   for (const auto& warning : config.warnings) CORRAL_LOG(kWarn) << "config: " << warning;
   Server server(std::move(config));
   Status recovered = server.Recover();

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -39,32 +38,7 @@ bool Whitelisted(const std::string& list, const std::string& word) {
   return false;
 }
 
-int64_t DirectoryBytes(const std::string& dir) {
-  // Regular files below the directory, as ZooKeeper's dirs word sums its snapshot and log files.
-  std::error_code ec;
-  int64_t total = 0;
-  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) total += static_cast<int64_t>(it->file_size(ec));
-  }
-  return total;
-}
-
-int CountOpenFds() {
-  std::error_code ec;
-  int n = 0;
-  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace
-
-std::string ServerVersion() {
-  return std::string("3.9.3-corral-") + CORRAL_VERSION + ", built on " + __DATE__;
-}
 
 bool Node::IsFourLetterWord(const std::string& word) { return AllWords().count(word) > 0; }
 
@@ -76,11 +50,11 @@ std::string Node::FourLetterWord(const std::string& word) {
     return word + " is not executed because it is not in the whitelist.\n";
   }
   std::ostringstream out;
-  int64_t avg_x10 =
-      stats_.latency_count > 0 ? stats_.total_latency_ms * 10 / stats_.latency_count : 0;
+  const ServerSummary summary = Summary();
   auto latency = [&] {
-    out << "Latency min/avg/max: " << (stats_.min_latency_ms < 0 ? 0 : stats_.min_latency_ms) << "/"
-        << avg_x10 / 10 << "." << avg_x10 % 10 << "/" << stats_.max_latency_ms << "\n";
+    int64_t avg_x10 = static_cast<int64_t>(summary.avg_latency_ms * 10);
+    out << "Latency min/avg/max: " << summary.min_latency_ms << "/" << avg_x10 / 10 << "."
+        << avg_x10 % 10 << "/" << summary.max_latency_ms << "\n";
   };
   auto connection_line = [&](const ClientSession& s, bool detailed) {
     out << " /" << s.transport->remote_ip() << ":" << s.transport->remote_port()
@@ -108,20 +82,20 @@ std::string Node::FourLetterWord(const std::string& word) {
     return "This ZooKeeper instance is not currently serving requests\n";
   }
   if (word == "srvr" || word == "stat") {
-    out << "Zookeeper version: " << ServerVersion() << "\n";
+    out << "Zookeeper version: " << summary.version << "\n";
     if (word == "stat") {
       out << "Clients:\n";
       for (const auto& [id, s] : connections_) connection_line(*s, false);
       out << "\n";
     }
     latency();
-    out << "Received: " << stats_.packets_received << "\n"
-        << "Sent: " << stats_.packets_sent << "\n"
-        << "Connections: " << connections_.size() << "\n"
-        << "Outstanding: " << outstanding_requests() << "\n"
-        << "Zxid: " << Hex(state_.last_applied_zxid()) << "\n"
-        << "Mode: " << NodeRoleName(role_) << "\n"
-        << "Node count: " << tree.node_count() << "\n";
+    out << "Received: " << summary.packets_received << "\n"
+        << "Sent: " << summary.packets_sent << "\n"
+        << "Connections: " << summary.connections << "\n"
+        << "Outstanding: " << summary.outstanding_requests << "\n"
+        << "Zxid: " << Hex(summary.last_zxid) << "\n"
+        << "Mode: " << summary.state << "\n"
+        << "Node count: " << summary.node_count << "\n";
     return out.str();
   }
   if (word == "conf") {
@@ -216,28 +190,9 @@ std::string Node::FourLetterWord(const std::string& word) {
     return out.str();
   }
   if (word == "mntr") {
-    int64_t avg_ms = stats_.latency_count > 0 ? stats_.total_latency_ms / stats_.latency_count : 0;
-    size_t ephemerals = 0;
-    for (const auto& [id, paths] : tree.ephemerals()) ephemerals += paths.size();
-    out << "zk_version\t" << ServerVersion() << "\n"
-        << "zk_server_state\t" << (role_ == NodeRole::kNotServing ? "looking" : NodeRoleName(role_))
-        << "\n"
-        << "zk_avg_latency\t" << avg_ms << "\n"
-        << "zk_max_latency\t" << stats_.max_latency_ms << "\n"
-        << "zk_min_latency\t" << (stats_.min_latency_ms < 0 ? 0 : stats_.min_latency_ms) << "\n"
-        << "zk_packets_received\t" << stats_.packets_received << "\n"
-        << "zk_packets_sent\t" << stats_.packets_sent << "\n"
-        << "zk_num_alive_connections\t" << connections_.size() << "\n"
-        << "zk_outstanding_requests\t" << outstanding_requests() << "\n"
-        << "zk_znode_count\t" << tree.node_count() << "\n"
-        << "zk_watch_count\t" << watches_.watch_count() << "\n"
-        << "zk_ephemerals_count\t" << ephemerals << "\n"
-        << "zk_approximate_data_size\t" << tree.approximate_data_size() << "\n"
-        << "zk_open_file_descriptor_count\t" << CountOpenFds() << "\n"
-        << "zk_max_file_descriptor_count\t" << sysconf(_SC_OPEN_MAX) << "\n"
-        << "zk_global_sessions\t" << state_.sessions().size() << "\n"
-        << "zk_uptime\t" << (clock_->MonotonicMs() - stats_.start_ms) << "\n";
-    return out.str();
+    MonitorValues values = Monitor();
+    if (metrics_ != nullptr) metrics_->AddMonitorValues(&values);
+    return FormatMntr(values);
   }
   return word + " is not supported\n";
 }

@@ -141,13 +141,16 @@ ClientSession* Node::OnConnect(Transport* transport) {
   if (config_.max_cnxns > 0 && static_cast<int>(connections_.size()) >= config_.max_cnxns) {
     CORRAL_LOG(kWarn) << "refusing connection from " << ip << ": maxCnxns (" << config_.max_cnxns
                       << ") reached";
+    if (metrics_ != nullptr) metrics_->ConnectionRefused();
     return nullptr;
   }
   if (config_.max_client_cnxns > 0 && connections_per_ip_[ip] >= config_.max_client_cnxns) {
     CORRAL_LOG(kWarn) << "refusing connection from " << ip << ": maxClientCnxns ("
                       << config_.max_client_cnxns << ") reached for this address";
+    if (metrics_ != nullptr) metrics_->ConnectionRefused();
     return nullptr;
   }
+  if (metrics_ != nullptr) metrics_->ConnectionAccepted();
   auto s = std::make_unique<ClientSession>();
   s->id = next_connection_id_++;
   s->transport = transport;
@@ -495,6 +498,7 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
     return;
   }
   // ZooKeeper answers AUTHFAILED and closes: the client enters its AUTH_FAILED state.
+  auth_failed_count_++;
   CORRAL_LOG(kInfo) << "authentication with scheme " << auth.scheme << " failed for "
                     << s->transport->remote_ip() << "; closing the connection";
   SendFrame(s, AuthReplyFrame(zk::kAuthFailed));
@@ -650,6 +654,7 @@ void Node::Drain(ClientSession* s) {
     if (stats_.min_latency_ms < 0 || latency_ms < stats_.min_latency_ms) {
       stats_.min_latency_ms = latency_ms;
     }
+    if (metrics_ != nullptr) metrics_->RequestAnswered(front.type, front.is_write, latency_ms);
     s->last_response_ms = clock_->WallMs();
     const char* close_reason =
         front.type == zk::kCloseSession ? "client closed its session" : front.close_reason;
@@ -779,7 +784,7 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
 void Node::SetRole(NodeRole role) {
   if (role == role_) return;
   CORRAL_LOG(kInfo) << "serving as " << NodeRoleName(role) << " (was " << NodeRoleName(role_)
-                    << ")";
+                    << ") at zxid " << Hex(state_.last_applied_zxid());
   NodeRole was = role_;
   role_ = role;
   read_only_sessions_.clear();  // they live only while the member is read-only
@@ -881,7 +886,9 @@ void Node::ExpireSessions() {
   }
   std::sort(expired.begin(), expired.end());  // deterministic proposal order
   for (int64_t id : expired) {
-    CORRAL_LOG(kInfo) << "expiring session " << Hex(id);
+    CORRAL_LOG(kInfo) << "expiring session " << Hex(id) << " at zxid "
+                      << Hex(state_.last_applied_zxid());
+    if (metrics_ != nullptr) metrics_->SessionExpired();
     session_closing_[id] = true;
     Propose(id, 0, zk::kCloseSession, "", {});
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,7 +15,9 @@
 #include "config/config.h"
 #include "env/clock.h"
 #include "env/random.h"
+#include "node/admin_commands.h"
 #include "node/committer.h"
+#include "node/monitor_values.h"
 #include "session/client_session.h"
 #include "session/watch_manager.h"
 #include "statemachine/state_machine.h"
@@ -30,6 +33,29 @@ struct ServerStats {
   int64_t latency_count = 0;
   int64_t start_ms = 0;
 };
+
+// The figures srvr/stat, the admin API's server_stats and mntr share, computed in one place.
+struct ServerSummary {
+  std::string version;
+  std::string state;  // standalone, leader, follower, or "looking" while not serving
+  int64_t packets_received = 0;
+  int64_t packets_sent = 0;
+  int64_t min_latency_ms = 0;
+  double avg_latency_ms = 0;
+  int64_t max_latency_ms = 0;
+  int64_t connections = 0;
+  int64_t outstanding_requests = 0;
+  int64_t last_zxid = 0;
+  int64_t node_count = 0;
+  int64_t uptime_ms = 0;
+  int64_t auth_failed_count = 0;
+};
+
+// The version srvr, stat, envi and the admin API report: 3.9-compatible, as clients gate
+// features on it.
+std::string ServerVersion();
+// Bytes in the regular files below `dir` (dirs, conf and the admin API's dirs).
+int64_t DirectoryBytes(const std::string& dir);
 
 // How this member serves. Standalone is the single-member mode of ZooKeeper. In an ensemble the
 // replication driver sets the role as the consensus core's changes: only a synced leader or
@@ -89,6 +115,26 @@ class Node {
   // whitelist answers with ZooKeeper's refusal text.
   static bool IsFourLetterWord(const std::string& word);
   std::string FourLetterWord(const std::string& word);
+
+  // Statistics (node/node_stats.cc). Metrics of events go to `metrics` (null: none kept); it
+  // must outlive the node.
+  void SetMetrics(NodeMetrics* metrics) { metrics_ = metrics; }
+  ServerSummary Summary() const;
+  // mntr's values of the node and its committer (not the event metrics of NodeMetrics).
+  MonitorValues Monitor() const;
+  EnsembleStatus ensemble_status() const { return committer_->ensemble_status(); }
+  // True when the member serves clients: standalone, a leader or follower in sync, or cut off
+  // and serving read-only.
+  bool serving() const { return role_ != NodeRole::kNotServing; }
+  // Ready for the readiness probe: serving and in sync with the leader (read-only is not).
+  bool ready() const { return serving() && role_ != NodeRole::kReadOnly; }
+
+  // The admin API (node/admin_commands.cc): runs request.command (after AdminRefusal) and
+  // answers with ZooKeeper's JSON fields.
+  AdminResponse RunAdminCommand(const AdminRequest& request);
+  // The refusal a command gets before it runs: not serving (for those that need it), or
+  // authentication missing, wrong (401) or short of ALL on "/" (403). nullopt: it may run.
+  std::optional<AdminResponse> AdminRefusal(const AdminRequest& request) const;
 
   const Config& config() const { return config_; }
   const StateMachine& state() const { return state_; }
@@ -155,6 +201,8 @@ class Node {
   std::unique_ptr<Committer> committer_;
   WatchManager watches_;
   ServerStats stats_;
+  NodeMetrics* metrics_ = nullptr;
+  int64_t auth_failed_count_ = 0;
 
   int64_t last_abort_log_ms_ = INT64_MIN / 2;
   int64_t aborted_since_log_ = 0;

@@ -61,7 +61,7 @@ void DiskCommitter::WriteBatch(std::vector<Txn> batch) {
       log_ != nullptr ? Status::Ok() : Status::IoError("the log was closed by a failed cut-back");
   int64_t committed_before = log_ != nullptr ? log_->last_synced_zxid() : 0;
   for (size_t i = 0; status.ok() && i < batch.size(); ++i) status = log_->Append(batch[i]);
-  if (status.ok()) status = log_->Sync();
+  if (status.ok()) status = TimedFsync(fsync_observer_, [&] { return log_->Sync(); });
   if (status.code() == Status::Code::kResourceExhausted) {
     Status cut = CutBackTo(committed_before);
     if (!cut.ok()) {

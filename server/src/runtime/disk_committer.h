@@ -33,6 +33,7 @@
 
 #include "env/file_system.h"
 #include "node/committer.h"
+#include "runtime/fsync_timer.h"
 #include "storage/txn_log.h"
 
 namespace corral {
@@ -52,11 +53,14 @@ class DiskCommitter : public Committer {
 
   // Fsyncs done and entries they covered, since start (for 4lw/metrics and tests).
   int64_t fsync_count() const { return fsync_count_; }
+  // Times every log fsync (on the disk thread). Before the first Submit.
+  void set_fsync_observer(FsyncObserver observer) { fsync_observer_ = std::move(observer); }
   int64_t committed_count() const { return committed_count_; }
   // True from an out-of-space abort until a batch commits again.
   bool out_of_space() const { return out_of_space_; }
 
  private:
+  FsyncObserver fsync_observer_;            // used on the disk thread
   void StartBatch();                        // core thread
   void WriteBatch(std::vector<Txn> batch);  // disk thread
   // Reopens the log and cuts it back to `zxid` (the last entry committed before the batch).

@@ -73,7 +73,9 @@ Status ReplicaDisk::Persist(const consensus::Ready& rd, std::optional<StateMachi
     CORRAL_RETURN_IF_ERROR(log_->TruncateAfter(*rd.truncate_after));
   }
   for (const Txn& t : rd.entries) CORRAL_RETURN_IF_ERROR(log_->Append(t));
-  if (!rd.entries.empty()) CORRAL_RETURN_IF_ERROR(log_->Sync());
+  if (!rd.entries.empty()) {
+    CORRAL_RETURN_IF_ERROR(TimedFsync(fsync_observer_, [&] { return log_->Sync(); }));
+  }
   return Status::Ok();
 }
 

@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "consensus/replica.h"
 #include "env/file_system.h"
+#include "runtime/fsync_timer.h"
 #include "statemachine/state_machine.h"
 #include "storage/snapshot.h"
 #include "storage/txn_log.h"
@@ -48,8 +49,11 @@ class ReplicaDisk {
   Status Persist(const consensus::Ready& rd, std::optional<StateMachine>* installed);
 
   storage::TxnLog* log() { return log_.get(); }
+  // Times every log fsync. Before the disk thread first uses this object.
+  void set_fsync_observer(FsyncObserver observer) { fsync_observer_ = std::move(observer); }
 
  private:
+  FsyncObserver fsync_observer_;
   Status InstallSnapshot(const consensus::InstallSnapshot& snapshot,
                          std::optional<StateMachine>* installed);
 

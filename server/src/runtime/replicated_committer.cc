@@ -64,6 +64,8 @@ void ReplicatedCommitter::ProposeStamped(Txn txn) {
   auto zxid = replica_->Propose(std::move(txn));
   if (!zxid.ok()) {
     CORRAL_LOG(kDebug) << "write not proposed: " << zxid.status().ToString();
+  } else if (metrics_ != nullptr) {
+    metrics_->Proposed();
   }
 }
 
@@ -160,7 +162,11 @@ void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine
                                  size_t applied_early) {
   // Everything rd asked to persist is durable: the messages promising it may go.
   for (Message& m : rd.messages) SendMessage(std::move(m));
-  if (installed) node_->ReplaceState(std::move(*installed));
+  if (installed) {
+    CORRAL_LOG(kInfo) << "synced from the leader's snapshot at zxid 0x" << std::hex
+                      << installed->last_applied_zxid() << std::dec;
+    node_->ReplaceState(std::move(*installed));
+  }
   for (size_t i = applied_early; i < rd.committed.size(); ++i) on_commit_(rd.committed[i]);
   for (const Message& m : rd.inbox) HandleInbox(m);
   replica_->Advance(rd);
@@ -258,6 +264,7 @@ void ReplicatedCommitter::UpdateRole() {
   NodeRole want = WantedRole();
   NodeRole have = node_->role();
   if (want == have) return;
+  LogRoleChange(have, want);
   if (want == NodeRole::kNotServing) {
     not_serving_since_ms_ = clock_->MonotonicMs();
     syncs_.clear();
@@ -271,6 +278,73 @@ void ReplicatedCommitter::UpdateRole() {
     syncs_.clear();
   }
   node_->SetRole(want);
+}
+
+}  // namespace corral
+
+namespace corral {
+
+void ReplicatedCommitter::LogRoleChange(NodeRole have, NodeRole want) {
+  int64_t now_ms = clock_->MonotonicMs();
+  int64_t zxid = node_->state().last_applied_zxid();
+  bool was_in_quorum = have == NodeRole::kLeader || have == NodeRole::kFollower;
+  if (want == NodeRole::kNotServing || want == NodeRole::kReadOnly) {
+    if (was_in_quorum) {
+      if (metrics_ != nullptr) metrics_->ElectionStarted();
+      CORRAL_LOG(kInfo) << "election: lost "
+                        << (have == NodeRole::kLeader ? "the quorum" : "the leader")
+                        << " at zxid 0x" << std::hex << zxid << std::dec << " (epoch "
+                        << replica_->epoch() << "); looking";
+    }
+    if (want == NodeRole::kReadOnly) {
+      CORRAL_LOG(kInfo) << "no quorum within the grace period: serving read-only at zxid 0x"
+                        << std::hex << zxid << std::dec;
+    }
+    return;
+  }
+  if (was_in_quorum) return;  // between leader and follower it passes through not serving
+  // not_serving_since_ms_ is when it stopped serving (UpdateRole sets it) or started.
+  int64_t took_ms = now_ms - not_serving_since_ms_;
+  if (metrics_ != nullptr) metrics_->ElectionDone(took_ms);
+  if (want == NodeRole::kLeader) {
+    leading_since_ms_ = now_ms;
+    CORRAL_LOG(kInfo) << "election: won epoch " << replica_->epoch() << ", leading at zxid 0x"
+                      << std::hex << zxid << std::dec << " after " << took_ms << " ms";
+  } else {
+    CORRAL_LOG(kInfo) << "election: following member " << replica_->leader() << " in epoch "
+                      << replica_->epoch() << ", synced at zxid 0x" << std::hex << zxid << std::dec
+                      << " after " << took_ms << " ms";
+  }
+}
+
+EnsembleStatus ReplicatedCommitter::ensemble_status() const {
+  EnsembleStatus s;
+  s.replicated = true;
+  s.leader_id = replica_->leader();
+  s.epoch = replica_->epoch();
+  NodeRole role = node_->role();
+  consensus::Role core_role = replica_->role();
+  if (role == NodeRole::kLeader) {
+    s.peer_state = "leading - broadcast";
+  } else if (role == NodeRole::kFollower) {
+    s.peer_state =
+        core_role == consensus::Role::kObserver ? "observing - broadcast" : "following - broadcast";
+  } else if (replica_->leader() != 0 && core_role != consensus::Role::kLeader) {
+    s.peer_state = "following - synchronization";
+  } else {
+    s.peer_state = "looking - election";
+  }
+  for (const ServerSpec& spec : node_->config().servers) {
+    if (!spec.observer) s.quorum_size++;
+  }
+  if (role == NodeRole::kLeader) {
+    for (const consensus::PeerProgress& p : replica_->PeerProgresses()) {
+      if (p.live) s.learners++;
+      if (p.synced) (p.observer ? s.synced_observers : s.synced_followers)++;
+    }
+    s.leader_uptime_ms = clock_->MonotonicMs() - leading_since_ms_;
+  }
+  return s;
 }
 
 }  // namespace corral

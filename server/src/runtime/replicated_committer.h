@@ -35,6 +35,7 @@
 #include "node/node.h"
 #include "runtime/forward_stream.h"
 #include "runtime/replica_disk.h"
+#include "runtime/server_metrics.h"
 
 namespace corral {
 
@@ -50,6 +51,9 @@ class ReplicatedCommitter : public Committer {
 
   void Submit(Txn txn) override;
   void Sync(std::function<void(int64_t zxid)> done) override;
+  EnsembleStatus ensemble_status() const override;
+  // Elections, proposals and their times go to `metrics` (may stay null). Before the first tick.
+  void SetMetrics(ServerMetrics* metrics) { metrics_ = metrics; }
 
   // A message from a peer, on the core thread.
   void OnPeerMessage(const consensus::Message& message);
@@ -72,6 +76,8 @@ class ReplicatedCommitter : public Committer {
   // config allows it and no leader has been found for a grace period.
   NodeRole WantedRole() const;
   void UpdateRole();
+  // Logs an election's outcome (with its zxid) and records its time.
+  void LogRoleChange(NodeRole have, NodeRole want);
 
   boost::asio::io_context& core_;
   Node* node_;
@@ -87,7 +93,11 @@ class ReplicatedCommitter : public Committer {
   ForwardStreamWriter forwards_out_;                    // follower
   ForwardStreamChecker forwards_in_;                    // leader
   static constexpr int64_t kReadOnlyGraceMinMs = 2000;  // ZooKeeper's lower bound
+  // When this member last stopped serving as leader or follower (or started): the read-only
+  // grace period and the election time run from here.
   int64_t not_serving_since_ms_;
+  ServerMetrics* metrics_ = nullptr;
+  int64_t leading_since_ms_ = 0;
   bool disk_busy_ = false;
   bool failed_ = false;
   int64_t next_sync_id_ = 1;

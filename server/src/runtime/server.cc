@@ -1,6 +1,7 @@
 #include "runtime/server.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,6 +12,14 @@
 namespace corral {
 
 namespace asio = boost::asio;
+
+namespace {
+int64_t MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+}  // namespace
 
 Server::Server(Config config)
     : config_(std::move(config)),
@@ -30,7 +39,8 @@ Server::Server(Config config)
 }
 
 Server::~Server() {
-  node_.reset();  // stops the disk thread (after the batch in flight) before anything else goes
+  admin_.reset();  // joins the HTTP thread, which may still ask about the node
+  node_.reset();   // stops the disk thread (after the batch in flight) before anything else goes
   peers_.reset();
 }
 
@@ -53,16 +63,21 @@ Status Server::Recover() {
   storage::RecoveryOptions options;
   options.state_machine = StateMachineOptionsOf(config_);
   options.log = LogOptions();
+  auto load_start = std::chrono::steady_clock::now();
   auto recovered = storage::Recover(fs, config_.data_dir, log_dir(), options);
   if (!recovered.ok()) {
     return Status(recovered.status().code(), "cannot recover from dataDir " + config_.data_dir +
                                                  " / dataLogDir " + log_dir() + ": " +
                                                  recovered.status().message());
   }
+  metrics_->DatabaseLoaded(MsSince(load_start));
   // (Recover logs what it found and repaired.)
   bool has_snapshot = !recovered->report.snapshot_path.empty();
   snapshotter_ = std::make_unique<Snapshotter>(config_.data_dir, config_.snap_count,
-                                               options.log.db_id, env::SystemRandom(), nullptr);
+                                               options.log.db_id, env::SystemRandom(),
+                                               [this](int64_t, bool ok, int64_t elapsed_ms) {
+                                                 if (ok) metrics_->SnapshotDone(elapsed_ms);
+                                               });
   snapshotter_->CountReplayed(static_cast<int64_t>(recovered->report.replayed_entries));
   node_ = std::make_unique<Node>(config_, env::SystemClock(), env::SystemRandom(),
                                  std::move(recovered->state));
@@ -80,6 +95,7 @@ Status Server::Recover() {
       io_, fs, std::move(recovered->log), options.log,
       [this](const Txn& txn) {
         node_->OnCommitted(txn);
+        metrics_->Committed();
         snapshotter_->Committed(node_->state());
       },
       [this](const std::vector<Txn>& txns, const Status& why) { node_->OnAborted(txns, why); },
@@ -90,7 +106,9 @@ Status Server::Recover() {
         std::_Exit(1);
       });
   committer_ = committer.get();
+  committer_->set_fsync_observer([m = metrics_.get()](int64_t ms) { m->FsyncDone(ms); });
   node_->SetCommitter(std::move(committer));
+  AttachOperability();
   return Status::Ok();
 }
 
@@ -102,12 +120,14 @@ Status Server::RecoverReplica() {
   // A replica's log may end in entries its leader will cut: only the snapshot is applied now;
   // the rest is applied when the leader says it is committed.
   options.apply_log = false;
+  auto load_start = std::chrono::steady_clock::now();
   auto recovered = storage::Recover(fs, config_.data_dir, log_dir(), options);
   if (!recovered.ok()) {
     return Status(recovered.status().code(), "cannot recover from dataDir " + config_.data_dir +
                                                  " / dataLogDir " + log_dir() + ": " +
                                                  recovered.status().message());
   }
+  metrics_->DatabaseLoaded(MsSince(load_start));
   auto hard_state = ReplicaDisk::LoadHardState(fs, config_.data_dir);
   if (!hard_state.ok()) {
     return Status(hard_state.status().code(),
@@ -132,7 +152,10 @@ Status Server::RecoverReplica() {
 
   bool has_snapshot = !recovered->report.snapshot_path.empty();
   snapshotter_ = std::make_unique<Snapshotter>(config_.data_dir, config_.snap_count,
-                                               options.log.db_id, env::SystemRandom(), nullptr);
+                                               options.log.db_id, env::SystemRandom(),
+                                               [this](int64_t, bool ok, int64_t elapsed_ms) {
+                                                 if (ok) metrics_->SnapshotDone(elapsed_ms);
+                                               });
   node_ = std::make_unique<Node>(config_, env::SystemClock(), env::SystemRandom(),
                                  std::move(recovered->state));
   node_->SetRole(NodeRole::kNotServing);
@@ -149,6 +172,7 @@ Status Server::RecoverReplica() {
                                             options.log.record_bytes_max};
   auto disk =
       std::make_unique<ReplicaDisk>(fs, config_.data_dir, std::move(recovered->log), load_options);
+  disk->set_fsync_observer([m = metrics_.get()](int64_t ms) { m->FsyncDone(ms); });
   peers_ = std::make_unique<PeerTransport>(io_, std::move(peer_options).value(),
                                            [this](consensus::Message m) {
                                              if (replicated_) replicated_->OnPeerMessage(m);
@@ -159,6 +183,7 @@ Status Server::RecoverReplica() {
       [this](consensus::Message m) { peers_->Send(std::move(m)); },
       [this](const Txn& txn) {
         node_->OnCommitted(txn);
+        metrics_->Committed();
         snapshotter_->Committed(node_->state());
       },
       [](const Status& why) {
@@ -167,7 +192,9 @@ Status Server::RecoverReplica() {
         std::_Exit(1);
       });
   replicated_ = committer.get();
+  replicated_->SetMetrics(metrics_.get());
   node_->SetCommitter(std::move(committer));
+  AttachOperability();
   return Status::Ok();
 }
 
@@ -188,7 +215,19 @@ Status Server::Listen() {
     return Status::IoError("cannot listen on " + config_.client_port_address + ":" +
                            std::to_string(config_.client_port) + ": " + ec.message());
   }
-  return Status::Ok();
+  return admin_->Listen();
+}
+
+void Server::AttachOperability() {
+  node_->SetMetrics(metrics_.get());
+  admin_ = std::make_unique<AdminServer>(
+      config_, io_, node_.get(), metrics_.get(),
+      [this](Snapshotter::Written written) { TakeSnapshot(std::move(written)); });
+}
+
+void Server::TakeSnapshot(Snapshotter::Written written) {
+  Status started = snapshotter_->StartNow(node_->state(), written);
+  if (!started.ok()) written(started, 0, "");
 }
 
 int Server::client_port() const { return acceptor_.local_endpoint().port(); }
@@ -233,6 +272,7 @@ void Server::Run() {
     Stop();
   });
   Accept();
+  admin_->Start();
   ScheduleTick();
   ScheduleConsensusTick();
   SchedulePurge();
@@ -293,6 +333,7 @@ void Server::Stop() {
   consensus_ticker_.cancel();
   purge_timer_.cancel();
   if (peers_) peers_->Stop();
+  if (admin_) admin_->Stop();
   signals_.cancel();
   io_.stop();
 }

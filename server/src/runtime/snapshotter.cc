@@ -11,12 +11,13 @@
 
 #include "base/log.h"
 #include "env/file_system.h"
+#include "storage/file_names.h"
 #include "storage/snapshot.h"
 
 namespace corral {
 
 Snapshotter::Snapshotter(std::string snap_dir, int64_t snap_count, uint64_t db_id,
-                         env::Random* random, std::function<void(int64_t, bool)> done)
+                         env::Random* random, std::function<void(int64_t, bool, int64_t)> done)
     : snap_dir_(std::move(snap_dir)),
       snap_count_(std::max<int64_t>(2, snap_count)),
       db_id_(db_id),
@@ -57,6 +58,16 @@ Status Snapshotter::WriteNow(const StateMachine& state) {
   return Status::Ok();
 }
 
+Status Snapshotter::StartNow(const StateMachine& state, Written written) {
+  if (child_pid_ > 0) {
+    return Status::FailedPrecondition("a snapshot is being written; try again when it is done");
+  }
+  Fork(state);
+  if (child_pid_ <= 0) return Status::IoError("cannot start a snapshot: fork failed");
+  written_ = std::move(written);
+  return Status::Ok();
+}
+
 void Snapshotter::Fork(const StateMachine& state) {
   since_last_ = 0;
   PickNextThreshold();
@@ -85,6 +96,7 @@ void Snapshotter::Fork(const StateMachine& state) {
   }
   child_pid_ = pid;
   child_zxid_ = zxid;
+  child_started_ = std::chrono::steady_clock::now();
   CORRAL_LOG(kInfo) << "snapshot of zxid 0x" << std::hex << zxid << std::dec << " started (pid "
                     << pid << ")";
 }
@@ -105,7 +117,16 @@ void Snapshotter::Poll() {
     CORRAL_LOG(kWarn) << "snapshot of zxid 0x" << std::hex << child_zxid_ << std::dec
                       << " failed (child status " << status << ")";
   }
-  if (done_) done_(child_zxid_, ok);
+  int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - child_started_)
+                           .count();
+  if (done_) done_(child_zxid_, ok, elapsed_ms);
+  if (written_) {
+    Written written = std::move(written_);
+    written_ = nullptr;
+    written(ok ? Status::Ok() : Status::IoError("the snapshot could not be written; see the log"),
+            child_zxid_, env::JoinPath(snap_dir_, storage::SnapshotName(child_zxid_)));
+  }
 }
 
 }  // namespace corral

@@ -15,6 +15,7 @@
 // Thread-safety: core thread only.
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -27,9 +28,10 @@ namespace corral {
 
 class Snapshotter {
  public:
-  // done(zxid, ok) runs on the core thread when a child finishes (autopurge hooks in there).
+  // done(zxid, ok, elapsed_ms) runs on the core thread when a child finishes (metrics hook in
+  // there); elapsed_ms runs from the fork to the reaping of the child.
   Snapshotter(std::string snap_dir, int64_t snap_count, uint64_t db_id, env::Random* random,
-              std::function<void(int64_t zxid, bool ok)> done);
+              std::function<void(int64_t zxid, bool ok, int64_t elapsed_ms)> done);
   ~Snapshotter();  // kills and reaps a running child (its temp file is removed at next start)
 
   // After every committed entry.
@@ -42,6 +44,11 @@ class Snapshotter {
   void Poll();
   // Writes a snapshot now, in this process (start-up, when the state came from the log alone).
   Status WriteNow(const StateMachine& state);
+  // Starts a snapshot now in a child (the admin API's snapshot command); `written` runs on the
+  // core thread when it is reaped, with the snapshot's zxid and file. FailedPrecondition when a
+  // snapshot is being written already, IoError when the child cannot be started.
+  using Written = std::function<void(Status, int64_t zxid, std::string path)>;
+  Status StartNow(const StateMachine& state, Written written);
 
   bool running() const { return child_pid_ > 0; }
   int64_t snapshots_taken() const { return snapshots_taken_; }
@@ -55,7 +62,9 @@ class Snapshotter {
   int64_t snap_count_;
   uint64_t db_id_;
   env::Random* random_;
-  std::function<void(int64_t, bool)> done_;
+  std::function<void(int64_t, bool, int64_t)> done_;
+  Written written_;  // the StartNow caller waiting for the running child
+  std::chrono::steady_clock::time_point child_started_;
   int64_t since_last_ = 0;
   int64_t threshold_ = 0;
   pid_t child_pid_ = -1;
