@@ -1,43 +1,9 @@
 #include "ctl/json_writer.h"
 
-#include <cstdio>
-
 #include "base/assert.h"
+#include "base/json.h"
 
 namespace corral::ctl {
-
-std::string JsonQuote(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 void JsonWriter::BeforeValue() {
   if (after_key_) {
@@ -80,7 +46,7 @@ JsonWriter& JsonWriter::EndArray() {
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
   BeforeValue();
-  out_ += JsonQuote(key);
+  out_ += corral::JsonQuote(std::string(key));
   out_ += ':';
   after_key_ = true;
   return *this;
@@ -88,7 +54,7 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 
 JsonWriter& JsonWriter::String(std::string_view value) {
   BeforeValue();
-  out_ += JsonQuote(value);
+  out_ += corral::JsonQuote(std::string(value));
   return *this;
 }
 

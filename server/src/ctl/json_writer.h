@@ -1,7 +1,7 @@
 #pragma once
 // A small JSON writer for corralctl's --json output: values are appended in order, commas and
-// escaping are taken care of. Strings must be UTF-8 (binary data is base64-encoded before it
-// gets here); control characters are escaped as \uXXXX.
+// escaping are taken care of (base/json.h's JsonQuote, shared with the admin API). Binary data
+// is base64-encoded before it gets here.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,7 +32,5 @@ class JsonWriter {
   std::vector<bool> has_member_;
   bool after_key_ = false;
 };
-
-std::string JsonQuote(std::string_view value);
 
 }  // namespace corral::ctl
