@@ -231,10 +231,11 @@ class Ensemble:
     lines everywhere and a myid file in each dataDir. tickTime is short so elections take
     tenths of a second (Corral's election timeout is one to two tickTimes)."""
 
-    def __init__(self, workdir, size=3, extra_config=None, tick_ms=200, proxied=False):
+    def __init__(self, workdir, size=3, extra_config=None, tick_ms=200, proxied=False,
+                 observers=()):
         """proxied: every peer link goes through a PeerProxy (tests/integration/peer_proxy.py),
         so partition() can cut links; each member's config then names the proxies as its
-        peers' addresses."""
+        peers' addresses. observers: the ids configured with the observer role."""
         from peer_proxy import PeerProxy
         self.members = {}
         self.proxies = {}  # (from, to) -> PeerProxy
@@ -255,7 +256,8 @@ class Ensemble:
             member.config["clientPort"] = str(member.port)
             for j, (qp, ep) in quorum.items():
                 port = self.proxies[(i, j)].port if (i, j) in self.proxies else qp
-                member.config["server.%d" % j] = "127.0.0.1:%d:%d" % (port, ep)
+                member.config["server.%d" % j] = "127.0.0.1:%d:%d%s" % (
+                    port, ep, ":observer" if j in observers else "")
             with open(os.path.join(member.data_dir, "myid"), "w") as f:
                 f.write("%d\n" % i)
             member.member_id = i
@@ -300,7 +302,7 @@ class Ensemble:
         def serving():
             modes = [self.mode(m) for m in self.members.values() if m.alive()]
             return modes.count("leader") == 1 and (
-                modes.count("leader") + modes.count("follower") >= want)
+                modes.count("leader") + modes.count("follower") + modes.count("observer") >= want)
         try:
             wait_until(serving, timeout=timeout, what="the ensemble to serve")
         except TimeoutError:

@@ -182,7 +182,16 @@ void Replica::Tick() {
     return;
   }
   election_elapsed_++;
-  if (role_ == Role::kObserver) return;
+  if (role_ == Role::kObserver) {
+    // An observer never campaigns, but a leader silent for an election timeout is gone (or cut
+    // off and stepped down): stop following it, so the node stops serving, until a leader's
+    // message arrives and syncs this member again.
+    if (leader_ != 0 && election_elapsed_ >= randomized_election_timeout_) {
+      leader_ = 0;
+      synced_target_known_ = false;
+    }
+    return;
+  }
   if (election_elapsed_ >= randomized_election_timeout_) StartElection(/*pre_vote=*/true);
 }
 

@@ -50,6 +50,8 @@ const char* NodeRoleName(NodeRole role) {
       return "leader";
     case NodeRole::kFollower:
       return "follower";
+    case NodeRole::kObserver:
+      return "observer";
     case NodeRole::kReadOnly:
       return "read-only";
     case NodeRole::kNotServing:
@@ -223,7 +225,7 @@ std::string Node::AuthReplyFrame(int32_t err) const {
 }
 
 void Node::TouchSession(int64_t session_id) {
-  if (role_ == NodeRole::kFollower) {
+  if (role_ == NodeRole::kFollower || role_ == NodeRole::kObserver) {
     touched_sessions_.insert(session_id);
     return;
   }
@@ -867,7 +869,7 @@ void Node::CloseStalledConnections() {
 }
 
 void Node::Tick() {
-  if (role_ == NodeRole::kFollower) CloseStalledConnections();
+  if (role_ == NodeRole::kFollower || role_ == NodeRole::kObserver) CloseStalledConnections();
   if (role_ == NodeRole::kReadOnly) ExpireReadOnlySessions();
   if (!ExpiresSessions()) return;
   ExpireSessions();

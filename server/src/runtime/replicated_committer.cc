@@ -92,7 +92,7 @@ void ReplicatedCommitter::OnPeerMessage(const Message& message) {
 void ReplicatedCommitter::Tick() {
   if (failed_) return;
   replica_->Tick();
-  if (node_->role() == NodeRole::kFollower) {
+  if (node_->role() == NodeRole::kFollower || node_->role() == NodeRole::kObserver) {
     std::vector<int64_t> touched = node_->TakeTouchedSessions();
     if (!touched.empty()) {
       Message m;
@@ -247,7 +247,14 @@ void ReplicatedCommitter::SendMessage(Message m) {
 
 NodeRole ReplicatedCommitter::WantedRole() const {
   if (replica_->Synced()) {
-    return replica_->role() == consensus::Role::kLeader ? NodeRole::kLeader : NodeRole::kFollower;
+    switch (replica_->role()) {
+      case consensus::Role::kLeader:
+        return NodeRole::kLeader;
+      case consensus::Role::kObserver:
+        return NodeRole::kObserver;
+      default:
+        return NodeRole::kFollower;
+    }
   }
   if (!node_->config().read_only_mode_enabled) return NodeRole::kNotServing;
   NodeRole have = node_->role();
@@ -287,7 +294,8 @@ namespace corral {
 void ReplicatedCommitter::LogRoleChange(NodeRole have, NodeRole want) {
   int64_t now_ms = clock_->MonotonicMs();
   int64_t zxid = node_->state().last_applied_zxid();
-  bool was_in_quorum = have == NodeRole::kLeader || have == NodeRole::kFollower;
+  bool was_in_quorum =
+      have == NodeRole::kLeader || have == NodeRole::kFollower || have == NodeRole::kObserver;
   if (want == NodeRole::kNotServing || want == NodeRole::kReadOnly) {
     if (was_in_quorum) {
       if (metrics_ != nullptr) metrics_->ElectionStarted();
@@ -327,8 +335,9 @@ EnsembleStatus ReplicatedCommitter::ensemble_status() const {
   if (role == NodeRole::kLeader) {
     s.peer_state = "leading - broadcast";
   } else if (role == NodeRole::kFollower) {
-    s.peer_state =
-        core_role == consensus::Role::kObserver ? "observing - broadcast" : "following - broadcast";
+    s.peer_state = "following - broadcast";
+  } else if (role == NodeRole::kObserver) {
+    s.peer_state = "observing - broadcast";
   } else if (replica_->leader() != 0 && core_role != consensus::Role::kLeader) {
     s.peer_state = "following - synchronization";
   } else {
