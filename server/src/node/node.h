@@ -58,11 +58,11 @@ std::string ServerVersion();
 int64_t DirectoryBytes(const std::string& dir);
 
 // How this member serves. Standalone is the single-member mode of ZooKeeper. In an ensemble the
-// replication driver sets the role as the consensus core's changes: only a synced leader or
-// follower (or observer: a follower that never votes) serves; the leader alone expires sessions and reaps containers and TTL nodes. With
-// readonlymode.enabled a member cut off from the quorum serves read-only (ZooKeeper's
-// ReadOnlyZooKeeperServer): only clients that asked for it may connect, reads answer from the
-// local state, and every change (and sync) gets NOTREADONLY.
+// replication driver sets the role as the consensus core's changes: only a synced leader,
+// follower or observer (a follower that never votes) serves; the leader alone expires sessions
+// and reaps containers and TTL nodes. With readonlymode.enabled a member cut off from the quorum
+// serves read-only (ZooKeeper's ReadOnlyZooKeeperServer): only clients that asked for it may
+// connect, reads answer from the local state, and every change (and sync) gets NOTREADONLY.
 enum class NodeRole { kStandalone, kLeader, kFollower, kObserver, kReadOnly, kNotServing };
 const char* NodeRoleName(NodeRole role);
 
