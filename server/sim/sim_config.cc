@@ -59,6 +59,8 @@ SimConfig RandomConfig(uint64_t seed, int members) {
   c.client_write_ppm = r.Range(30000, 300000);
   c.client_outstanding_max = static_cast<int>(r.Range(1, 4));
   c.client_timeout_ticks = r.Range(20, 150);
+  // Drawn last, so the draws above stay what they were for every seed.
+  c.observers = r.OneIn(3) ? 1 : 0;
   return c;
 }
 
@@ -78,16 +80,16 @@ SimConfig ScriptedConfig(uint64_t seed, int members) {
 
 std::string DescribeConfig(const SimConfig& c) {
   const FaultPlan& f = c.faults;
-  std::string s = "members=" + std::to_string(c.members) +
-                  " election_ticks=" + std::to_string(c.replica.election_timeout_ticks) +
-                  " heartbeat_ticks=" + std::to_string(c.replica.heartbeat_ticks) +
-                  " append_max=" + std::to_string(c.replica.append_entries_max) +
-                  " inflight_max=" + std::to_string(c.replica.inflight_appends_max) +
-                  " cache_bytes=" + std::to_string(c.replica.cached_bytes_max) +
-                  " cache_entries=" + std::to_string(c.replica.cached_entries_min) +
-                  " fsync_ticks_max=" + std::to_string(c.fsync_ticks_max) +
-                  " chaos_ticks=" + std::to_string(c.chaos_ticks) +
-                  " clients=" + std::to_string(c.clients);
+  std::string s =
+      "members=" + std::to_string(c.members) + " observers=" + std::to_string(c.observers) +
+      " election_ticks=" + std::to_string(c.replica.election_timeout_ticks) +
+      " heartbeat_ticks=" + std::to_string(c.replica.heartbeat_ticks) +
+      " append_max=" + std::to_string(c.replica.append_entries_max) +
+      " inflight_max=" + std::to_string(c.replica.inflight_appends_max) +
+      " cache_bytes=" + std::to_string(c.replica.cached_bytes_max) +
+      " cache_entries=" + std::to_string(c.replica.cached_entries_min) +
+      " fsync_ticks_max=" + std::to_string(c.fsync_ticks_max) +
+      " chaos_ticks=" + std::to_string(c.chaos_ticks) + " clients=" + std::to_string(c.clients);
   if (c.random_faults) {
     s += " drop_ppm=" + std::to_string(f.network.drop_ppm) +
          " dup_ppm=" + std::to_string(f.network.duplicate_ppm) +

@@ -32,7 +32,8 @@ struct FaultPlan {
 
 struct SimConfig {
   uint64_t seed = 1;
-  int members = 3;
+  int members = 3;    // voters
+  int observers = 0;  // more members, with ids after the voters: never vote or count
   consensus::ReplicaOptions replica;  // id and voters are filled per member
   int64_t fsync_ticks_max = 0;
   uint64_t local_snapshot_ppm = 0;

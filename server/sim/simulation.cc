@@ -21,13 +21,16 @@ Simulation::Simulation(SimConfig config)
   network_.set_faults(config_.random_faults ? config_.faults.network : NetworkFaults{});
   auto initial = std::make_shared<const StateMachine>(StateMachineOptions{});
   std::vector<MemberId> voters;
+  std::vector<MemberId> observers;
   for (int i = 1; i <= config_.members; ++i) voters.push_back(i);
+  for (int i = 1; i <= config_.observers; ++i) observers.push_back(config_.members + i);
   uint64_t member_seeds = config_.seed ^ 0x6d656d626572ULL;
-  for (MemberId id : voters) {
+  for (MemberId id = 1; id <= config_.members + config_.observers; ++id) {
     MemberConfig mc;
     mc.replica = config_.replica;
     mc.replica.id = id;
     mc.replica.voters = voters;
+    mc.replica.observers = observers;
     mc.fsync_ticks_max = config_.fsync_ticks_max;
     mc.local_snapshot_ppm = config_.local_snapshot_ppm;
     mc.check_promises = config_.check_promises;
@@ -361,7 +364,8 @@ bool Simulation::Converged() const {
     if (!m->up()) return false;
     const consensus::Replica& r = m->replica();
     if (r.epoch() != leader.epoch()) return false;
-    if (m->id() != leader_id && (r.leader() != leader_id || r.role() != Role::kFollower)) {
+    if (m->id() != leader_id &&
+        (r.leader() != leader_id || (r.role() != Role::kFollower && r.role() != Role::kObserver))) {
       return false;
     }
     if (m->state().last_applied_zxid() != leader.last_zxid()) return false;
