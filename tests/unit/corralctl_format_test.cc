@@ -141,8 +141,8 @@ TEST(Names, ErrorsEventsStates) {
   EXPECT_EQ(EventTypeName(zk::kEventNodeDataChanged), "NodeDataChanged");
   EXPECT_EQ(EventTypeName(zk::kEventNodeChildrenChanged), "NodeChildrenChanged");
   EXPECT_EQ(KeeperStateName(zk::kStateSyncConnected), "SyncConnected");
-  EXPECT_EQ(HexZxid(0), "0x0");
-  EXPECT_EQ(HexZxid(-1), "0xffffffffffffffff");
+  EXPECT_EQ(Hex(0), "0x0");
+  EXPECT_EQ(Hex(-1), "0xffffffffffffffff");
 }
 
 TEST(JsonWriter, NestingCommasAndEscapes) {

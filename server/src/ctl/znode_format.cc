@@ -99,12 +99,6 @@ void DataJson(JsonWriter& json, const std::optional<std::string>& data) {
   }
 }
 
-std::string HexZxid(int64_t zxid) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(zxid));
-  return buf;
-}
-
 std::string TimeText(int64_t epoch_ms) {
   std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
@@ -118,15 +112,15 @@ std::string TimeText(int64_t epoch_ms) {
 
 std::string StatText(const zk::Stat& s) {
   std::string out;
-  out += "cZxid = " + HexZxid(s.czxid) + "\n";
+  out += "cZxid = " + Hex(s.czxid) + "\n";
   out += "ctime = " + TimeText(s.ctime) + "\n";
-  out += "mZxid = " + HexZxid(s.mzxid) + "\n";
+  out += "mZxid = " + Hex(s.mzxid) + "\n";
   out += "mtime = " + TimeText(s.mtime) + "\n";
-  out += "pZxid = " + HexZxid(s.pzxid) + "\n";
+  out += "pZxid = " + Hex(s.pzxid) + "\n";
   out += "cversion = " + std::to_string(s.cversion) + "\n";
   out += "dataVersion = " + std::to_string(s.version) + "\n";
   out += "aclVersion = " + std::to_string(s.aversion) + "\n";
-  out += "ephemeralOwner = " + HexZxid(s.ephemeral_owner) + "\n";
+  out += "ephemeralOwner = " + Hex(s.ephemeral_owner) + "\n";
   out += "dataLength = " + std::to_string(s.data_length) + "\n";
   out += "numChildren = " + std::to_string(s.num_children) + "\n";
   return out;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/hex.h"
 #include "base/status.h"
 #include "ctl/json_writer.h"
 #include "zk/records.h"
@@ -44,7 +45,5 @@ std::string ZkErrorName(int32_t err);
 // Watcher.Event.EventType and KeeperState names: "NodeDataChanged", "SyncConnected".
 std::string EventTypeName(int32_t type);
 std::string KeeperStateName(int32_t state);
-
-std::string HexZxid(int64_t zxid);  // "0x1000000a2"
 
 }  // namespace corral::ctl

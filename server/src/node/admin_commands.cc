@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/hex.h"
 #include "node/node.h"
 #include "statemachine/acl.h"
 
@@ -16,12 +17,6 @@ namespace corral {
 namespace {
 
 constexpr char kNotServing[] = "This ZooKeeper instance is not currently serving requests";
-
-std::string HexDigits(int64_t v) {  // Long.toHexString
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string HostPort(const std::string& host, int port) {
   bool ipv6 = host.find(':') != std::string::npos;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/hex.h"
 #include "node/node.h"
 
 namespace corral {
@@ -17,12 +18,6 @@ const std::set<std::string>& AllWords() {
                                               "envi", "ruok", "srst", "srvr", "stat",
                                               "wchs", "wchc", "wchp", "mntr", "isro"};
   return words;
-}
-
-std::string Hex(int64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 bool Whitelisted(const std::string& list, const std::string& word) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "statemachine/acl.h"
 #include "statemachine/write_op.h"
@@ -19,12 +20,6 @@ constexpr size_t kIdentitiesBytesMax = 64 << 10;
 // A connect placeholder sits in the pending queue so requests pipelined behind the handshake
 // are answered after it.
 constexpr int32_t kConnectPlaceholderXid = 0x7fffffff;
-
-std::string Hex(int64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string Frame(const std::string& body) {
   std::string out;
