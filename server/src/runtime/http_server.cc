@@ -17,7 +17,6 @@ namespace {
 constexpr size_t kHeaderBytesMax = 8 << 10;
 constexpr size_t kBodyBytesMax = 64 << 10;
 constexpr size_t kConnectionsMax = 64;
-constexpr std::chrono::seconds kIdleTimeout{30};
 
 class Connection;
 }  // namespace
@@ -25,6 +24,7 @@ class Connection;
 struct HttpServer::Shared {
   std::string name;
   Handler handler;
+  std::chrono::milliseconds idle_timeout{0};
   // Open connections, to close them at Stop. Touched on the io thread only.
   std::set<std::shared_ptr<Connection>> connections;
   bool stopped = false;
@@ -54,7 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(kHeaderBytesMax);
     parser_->body_limit(kBodyBytesMax);
-    stream_.expires_after(kIdleTimeout);
+    stream_.expires_after(shared_->idle_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -125,18 +125,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Send(res);
   }
 
-  template <typename Response>
-  void Send(std::shared_ptr<Response> res) {
-    stream_.expires_after(kIdleTimeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec || !self->keep_alive_) {
-                          self->Close();
-                          self->Finish();
-                          return;
-                        }
-                        self->ReadRequest();
-                      });
+  // A response and its serializer, which refers to it: they live and die together.
+  template <typename Body>
+  struct Outgoing {
+    explicit Outgoing(http::response<Body>&& r) : response(std::move(r)), serializer(response) {}
+    http::response<Body> response;
+    http::response_serializer<Body> serializer;
+  };
+
+  template <typename Body>
+  void Send(std::shared_ptr<http::response<Body>> res) {
+    WriteSome(std::make_shared<Outgoing<Body>>(std::move(*res)));
+  }
+
+  // One chunk at a time, the idle timeout armed afresh for each: a deadline over the whole
+  // answer (as one async_write under one expires_after gives) cut off every snapshot that
+  // took longer than the timeout to stream, while a reader that stops reading is still dropped.
+  template <typename Body>
+  void WriteSome(std::shared_ptr<Outgoing<Body>> out) {
+    stream_.expires_after(shared_->idle_timeout);
+    http::async_write_some(stream_, out->serializer,
+                           [self = shared_from_this(), out](beast::error_code ec, size_t) {
+                             if (!ec && !out->serializer.is_done()) {
+                               self->WriteSome(out);
+                               return;
+                             }
+                             if (ec || !self->keep_alive_) {
+                               self->Close();
+                               self->Finish();
+                               return;
+                             }
+                             self->ReadRequest();
+                           });
   }
 
   void Finish() { shared_->connections.erase(shared_from_this()); }
@@ -152,10 +172,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, std::string name, Handler handler)
+HttpServer::HttpServer(asio::io_context& io, std::string name, Handler handler,
+                       std::chrono::milliseconds idle_timeout)
     : io_(io), acceptor_(io), shared_(std::make_shared<Shared>()) {
   shared_->name = std::move(name);
   shared_->handler = std::move(handler);
+  shared_->idle_timeout = idle_timeout;
 }
 
 HttpServer::~HttpServer() { Stop(); }
