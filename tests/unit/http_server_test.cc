@@ -5,7 +5,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -106,6 +109,40 @@ TEST_F(HttpServerTest, ASlowReaderReceivesAnAnswerLongerThanTheIdleTimeout) {
   // arrived after the headers.
   EXPECT_GT(elapsed, 2 * kIdleTimeout);
   EXPECT_GT(received, kFileBytes);
+}
+
+TEST_F(HttpServerTest, OutOfDescriptorsTheAcceptorWaitsInsteadOfSpinning) {
+  int fd = NewSocket();
+  // No descriptor left for the server's accept: it fails with EMFILE while the client's
+  // connection waits in the backlog.
+  struct rlimit saved {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  // The limit bounds descriptor numbers: below the lowest free one, every number is taken.
+  int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  struct rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  clockid_t cpu_clock;
+  ASSERT_EQ(::pthread_getcpuclockid(thread_.native_handle(), &cpu_clock), 0);
+  auto cpu_ms = [&] {
+    timespec t{};
+    ::clock_gettime(cpu_clock, &t);
+    return static_cast<int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
+  };
+  int64_t cpu_before = cpu_ms();
+  fd = Get(fd);
+  // The window observed: a spinning acceptor burns all of it.
+  std::this_thread::sleep_for(500ms);
+  int64_t cpu_used = cpu_ms() - cpu_before;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_LT(cpu_used, 100) << "the HTTP thread spun on a failing accept";
+  // With descriptors back, the waiting connection is accepted and answered.
+  char status[12] = {0};
+  EXPECT_EQ(::recv(fd, status, sizeof status, MSG_WAITALL), static_cast<ssize_t>(sizeof status));
+  EXPECT_EQ(std::string(status, sizeof status), "HTTP/1.1 200");
+  ::close(fd);
 }
 
 TEST_F(HttpServerTest, AReaderThatStopsReadingIsDropped) {

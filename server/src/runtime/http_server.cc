@@ -17,6 +17,9 @@ namespace {
 constexpr size_t kHeaderBytesMax = 8 << 10;
 constexpr size_t kBodyBytesMax = 64 << 10;
 constexpr size_t kConnectionsMax = 64;
+// EMFILE and the like last while connections hold descriptors; retrying at once would spin the
+// HTTP thread and fill the log with one warning per attempt.
+constexpr std::chrono::milliseconds kAcceptRetryPause{100};
 
 class Connection;
 }  // namespace
@@ -174,7 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 HttpServer::HttpServer(asio::io_context& io, std::string name, Handler handler,
                        std::chrono::milliseconds idle_timeout)
-    : io_(io), acceptor_(io), shared_(std::make_shared<Shared>()) {
+    : io_(io), acceptor_(io), accept_retry_timer_(io), shared_(std::make_shared<Shared>()) {
   shared_->name = std::move(name);
   shared_->handler = std::move(handler);
   shared_->idle_timeout = idle_timeout;
@@ -207,8 +210,17 @@ void HttpServer::Accept() {
     auto shared = weak.lock();
     if (!shared || shared->stopped || ec == asio::error::operation_aborted) return;
     if (ec) {
-      CORRAL_LOG(kWarn) << shared->name << " http: accept failed: " << ec.message();
-    } else if (shared->connections.size() >= kConnectionsMax) {
+      CORRAL_LOG(kWarn) << shared->name << " http: accept failed: " << ec.message()
+                        << "; trying again in " << kAcceptRetryPause.count() << " ms";
+      accept_retry_timer_.expires_after(kAcceptRetryPause);
+      accept_retry_timer_.async_wait([this, weak](boost::system::error_code wait_ec) {
+        auto alive = weak.lock();
+        if (!alive || alive->stopped || wait_ec) return;
+        Accept();
+      });
+      return;
+    }
+    if (shared->connections.size() >= kConnectionsMax) {
       boost::system::error_code ignored;
       socket.close(ignored);  // over the limit: the client retries later
     } else {
@@ -225,6 +237,7 @@ void HttpServer::Stop() {
   shared_->stopped = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  accept_retry_timer_.cancel();
   auto connections = std::move(shared_->connections);
   shared_->connections.clear();
   for (const auto& c : connections) c->Close();

@@ -68,6 +68,8 @@ class HttpServer {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // After a failed accept (out of descriptors): accepting again at once fails again at once.
+  boost::asio::steady_timer accept_retry_timer_;
   std::shared_ptr<Shared> shared_;
   int port_ = 0;
 };
