@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -19,6 +20,7 @@ from kazoo.client import KazooClient
 from kazoo.security import make_digest_acl
 
 from conftest import TARGET
+import zkwire
 from servers import (CorralServer, Ensemble, ZooKeeperServer, free_listen_port, metrics_config,
                      wait_until)
 
@@ -450,3 +452,31 @@ def test_a_member_serving_read_only_is_not_ready(tmp_path):
         assert command(lone.admin_url, "is_read_only")[1]["read_only"] is False
     finally:
         e.stop()
+
+
+def test_watch_listings_of_many_paths_do_not_stall_the_core(tmp_path):
+    """watches_by_path, watches and dump are built on the core thread, one JSON member per path
+    or session. Building such an object must cost O(members): at O(members^2) (a duplicate-key
+    search per member) 200,000 watched paths held the core thread, and with it every session of
+    the member, for minutes."""
+    s = CorralServer(str(tmp_path / "corral")).start()
+    try:
+        paths = ["/absent/%07d" % i for i in range(200000)]
+        c = zkwire.connect(s.connect_string)
+        # Exist watches on nodes that do not exist, 20,000 per setWatches2 (under jute.maxbuffer).
+        for i in range(0, len(paths), 20000):
+            r = c.call(zkwire.OP_SET_WATCHES2,
+                       zkwire.set_watches2_request(0, exist=paths[i:i + 20000]), xid=-8)
+            assert r.err == zkwire.OK
+        start = time.monotonic()
+        status, body = command(s.admin_url, "watches_by_path")
+        elapsed = time.monotonic() - start
+        assert status == 200
+        assert len(body["path_to_session_ids"]) == len(paths)
+        # Linear work takes well under a second here; the quadratic build took minutes.
+        assert elapsed < 10, "watches_by_path took %.1f s" % elapsed
+        # The core answers clients at once afterwards (the command did not leave work behind).
+        assert c.call(zkwire.OP_EXISTS, zkwire.path_watch_request("/")).err == zkwire.OK
+        c.close()
+    finally:
+        s.stop()

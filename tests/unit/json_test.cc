@@ -38,6 +38,19 @@ TEST(Json, SetReplacesAnExistingMemberInPlace) {
   EXPECT_EQ(v.Find("missing"), nullptr);
 }
 
+TEST(Json, AppendAddsMembersInOrderWithoutLookingForTheKey) {
+  // What the admin listings build: one member per path, keys already distinct.
+  Json v = Json::Object().Set("command", "watches_by_path");
+  Json by_path = Json::Object();
+  for (int i = 0; i < 3; ++i) by_path.Append("/n" + std::to_string(i), Json::Array().Push(i));
+  v.Set("path_to_session_ids", std::move(by_path));
+  const Json* listed = v.Find("path_to_session_ids");
+  ASSERT_NE(listed, nullptr);
+  ASSERT_EQ(listed->members().size(), 3u);
+  EXPECT_EQ(listed->members()[2].first, "/n2");
+  EXPECT_EQ(listed->Find("/n1")->Render(), "[\n  1\n]");
+}
+
 TEST(Json, QuotesControlCharactersAndReplacesInvalidUtf8) {
   EXPECT_EQ(JsonQuote("a\"b\\c\n\t\x01"), "\"a\\\"b\\\\c\\n\\t\\u0001\"");
   EXPECT_EQ(JsonQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");                  // valid UTF-8 kept

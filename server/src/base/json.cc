@@ -77,6 +77,12 @@ Json& Json::Set(const std::string& key, Json value) {
   return *this;
 }
 
+Json& Json::Append(std::string key, Json value) {
+  CORRAL_ASSERT(is_object(), "Json::Append on a value that is not an object");
+  std::get<Members>(value_).emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+
 Json& Json::Push(Json value) {
   CORRAL_ASSERT(is_array(), "Json::Push on a value that is not an array");
   std::get<Elements>(value_).push_back(std::move(value));

@@ -31,7 +31,13 @@ class Json {
   static Json Array() { return Json(Elements{}); }
 
   // Object: sets `key` (replacing an earlier value in its place). Asserts on a non-object.
+  // Looks for the key among the members first, so it costs O(members): for the few fixed
+  // fields of an answer, not for an object with one member per znode, watch or session.
   Json& Set(const std::string& key, Json value);
+  // Object: appends `key` without looking for an earlier member of that name, so an object of
+  // n members costs O(n) to build, not O(n^2) as with Set. The caller guarantees the key is
+  // new (keys taken from a std::map or std::set are). Asserts on a non-object.
+  Json& Append(std::string key, Json value);
   // Array: appends. Asserts on a non-array.
   Json& Push(Json value);
   // Object: the member's value, or null when absent (or not an object).

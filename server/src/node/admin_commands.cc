@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "base/hex.h"
 #include "node/node.h"
@@ -229,13 +231,13 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
       std::sort(ids.begin(), ids.end());
       Json list = Json::Array();
       for (int64_t id : ids) list.Push(id);
-      expiry.Set(std::to_string(deadline_ms), std::move(list));
+      expiry.Append(std::to_string(deadline_ms), std::move(list));
     }
     Json ephemerals = Json::Object();
     for (const auto& [id, paths] : state_.tree().ephemerals()) {
       Json list = Json::Array();
       for (const auto& p : paths) list.Push(p);
-      ephemerals.Set(std::to_string(id), std::move(list));
+      ephemerals.Append(std::to_string(id), std::move(list));
     }
     out.Set("expiry_time_to_session_ids", std::move(expiry))
         .Set("session_id_to_ephemeral_paths", std::move(ephemerals));
@@ -336,11 +338,17 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
         .Set("num_paths", watches_.ByPath().size())
         .Set("num_total_watches", watches_.watch_count());
   } else if (name == "watches") {
-    Json by_session = Json::Object();
+    // Two watchers may stand for one session id (0 for a connection that has none): their
+    // paths are merged, so every key of the object is distinct and Append may be used.
+    std::map<int64_t, std::set<std::string>> paths_by_session;
     for (const auto& [w, paths] : watches_.ByWatcher()) {
+      paths_by_session[session_of(w)].insert(paths.begin(), paths.end());
+    }
+    Json by_session = Json::Object();
+    for (const auto& [session_id, paths] : paths_by_session) {
       Json list = Json::Array();
       for (const auto& p : paths) list.Push(p);
-      by_session.Set(std::to_string(session_of(w)), std::move(list));
+      by_session.Append(std::to_string(session_id), std::move(list));
     }
     out.Set("session_id_to_watched_paths", std::move(by_session));
   } else if (name == "watches_by_path") {
@@ -348,7 +356,7 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
     for (const auto& [p, watchers] : watches_.ByPath()) {
       Json list = Json::Array();
       for (WatcherId w : watchers) list.Push(session_of(w));
-      by_path.Set(p, std::move(list));
+      by_path.Append(p, std::move(list));
     }
     out.Set("path_to_session_ids", std::move(by_path));
   } else if (name == "zabstate") {

@@ -17,7 +17,9 @@ namespace {
 constexpr size_t kHeaderBytesMax = 8 << 10;
 constexpr size_t kBodyBytesMax = 64 << 10;
 constexpr size_t kConnectionsMax = 64;
-constexpr std::chrono::seconds kIdleTimeout{30};
+// EMFILE and the like last while connections hold descriptors; retrying at once would spin the
+// HTTP thread and fill the log with one warning per attempt.
+constexpr std::chrono::milliseconds kAcceptRetryPause{100};
 
 class Connection;
 }  // namespace
@@ -25,6 +27,7 @@ class Connection;
 struct HttpServer::Shared {
   std::string name;
   Handler handler;
+  std::chrono::milliseconds idle_timeout{0};
   // Open connections, to close them at Stop. Touched on the io thread only.
   std::set<std::shared_ptr<Connection>> connections;
   bool stopped = false;
@@ -54,7 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(kHeaderBytesMax);
     parser_->body_limit(kBodyBytesMax);
-    stream_.expires_after(kIdleTimeout);
+    stream_.expires_after(shared_->idle_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -125,18 +128,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Send(res);
   }
 
-  template <typename Response>
-  void Send(std::shared_ptr<Response> res) {
-    stream_.expires_after(kIdleTimeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec || !self->keep_alive_) {
-                          self->Close();
-                          self->Finish();
-                          return;
-                        }
-                        self->ReadRequest();
-                      });
+  // A response and its serializer, which refers to it: they live and die together.
+  template <typename Body>
+  struct Outgoing {
+    explicit Outgoing(http::response<Body>&& r) : response(std::move(r)), serializer(response) {}
+    http::response<Body> response;
+    http::response_serializer<Body> serializer;
+  };
+
+  template <typename Body>
+  void Send(std::shared_ptr<http::response<Body>> res) {
+    WriteSome(std::make_shared<Outgoing<Body>>(std::move(*res)));
+  }
+
+  // One chunk at a time, the idle timeout armed afresh for each: a deadline over the whole
+  // answer (as one async_write under one expires_after gives) cut off every snapshot that
+  // took longer than the timeout to stream, while a reader that stops reading is still dropped.
+  template <typename Body>
+  void WriteSome(std::shared_ptr<Outgoing<Body>> out) {
+    stream_.expires_after(shared_->idle_timeout);
+    http::async_write_some(stream_, out->serializer,
+                           [self = shared_from_this(), out](beast::error_code ec, size_t) {
+                             if (!ec && !out->serializer.is_done()) {
+                               self->WriteSome(out);
+                               return;
+                             }
+                             if (ec || !self->keep_alive_) {
+                               self->Close();
+                               self->Finish();
+                               return;
+                             }
+                             self->ReadRequest();
+                           });
   }
 
   void Finish() { shared_->connections.erase(shared_from_this()); }
@@ -152,10 +175,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, std::string name, Handler handler)
-    : io_(io), acceptor_(io), shared_(std::make_shared<Shared>()) {
+HttpServer::HttpServer(asio::io_context& io, std::string name, Handler handler,
+                       std::chrono::milliseconds idle_timeout)
+    : io_(io), acceptor_(io), accept_retry_timer_(io), shared_(std::make_shared<Shared>()) {
   shared_->name = std::move(name);
   shared_->handler = std::move(handler);
+  shared_->idle_timeout = idle_timeout;
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -185,8 +210,17 @@ void HttpServer::Accept() {
     auto shared = weak.lock();
     if (!shared || shared->stopped || ec == asio::error::operation_aborted) return;
     if (ec) {
-      CORRAL_LOG(kWarn) << shared->name << " http: accept failed: " << ec.message();
-    } else if (shared->connections.size() >= kConnectionsMax) {
+      CORRAL_LOG(kWarn) << shared->name << " http: accept failed: " << ec.message()
+                        << "; trying again in " << kAcceptRetryPause.count() << " ms";
+      accept_retry_timer_.expires_after(kAcceptRetryPause);
+      accept_retry_timer_.async_wait([this, weak](boost::system::error_code wait_ec) {
+        auto alive = weak.lock();
+        if (!alive || alive->stopped || wait_ec) return;
+        Accept();
+      });
+      return;
+    }
+    if (shared->connections.size() >= kConnectionsMax) {
       boost::system::error_code ignored;
       socket.close(ignored);  // over the limit: the client retries later
     } else {
@@ -203,6 +237,7 @@ void HttpServer::Stop() {
   shared_->stopped = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  accept_retry_timer_.cancel();
   auto connections = std::move(shared_->connections);
   shared_->connections.clear();
   for (const auto& c : connections) c->Close();

@@ -6,11 +6,14 @@
 // It parses requests, hands each to a handler that may answer later from another thread (the
 // core thread computes most answers), and writes the answer; keep-alive, one request at a time
 // per connection. Limits: 8 KiB of headers, no request body beyond 64 KiB, 64 connections at
-// once (more are closed at accept), 30 s of idleness closes a connection.
+// once (more are closed at accept). A request must arrive whole within the idle timeout (30 s
+// by default); an answer is written in chunks, each of which must leave within it, so a large
+// answer (a streamed snapshot) may take as long as the reader keeps reading.
 //
 // Thread-safety: everything runs on the io_context's thread(s) given at construction; the
 // respond callback may be called from any thread, once.
 #include <boost/asio.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,8 +44,11 @@ class HttpServer {
   using Respond = std::function<void(HttpResponse)>;
   using Handler = std::function<void(HttpRequest, Respond)>;
 
+  static constexpr std::chrono::milliseconds kIdleTimeoutDefault{30000};
+
   // `name` appears in log lines ("admin", "metrics").
-  HttpServer(boost::asio::io_context& io, std::string name, Handler handler);
+  HttpServer(boost::asio::io_context& io, std::string name, Handler handler,
+             std::chrono::milliseconds idle_timeout = kIdleTimeoutDefault);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -62,6 +68,8 @@ class HttpServer {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // After a failed accept (out of descriptors): accepting again at once fails again at once.
+  boost::asio::steady_timer accept_retry_timer_;
   std::shared_ptr<Shared> shared_;
   int port_ = 0;
 };
