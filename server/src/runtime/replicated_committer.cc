@@ -238,6 +238,9 @@ void ReplicatedCommitter::SendMessage(Message m) {
       return;
     }
     m.snapshot_zxid = state.last_applied_zxid();
+    const consensus::Membership at = replica_->MembershipAt(m.snapshot_zxid);
+    m.snapshot_voters = at.voters;
+    m.snapshot_observers = at.observers;
     m.snapshot = std::move(bytes).value();
     CORRAL_LOG(kInfo) << "sending a snapshot at zxid 0x" << std::hex << m.snapshot_zxid << std::dec
                       << " (" << m.snapshot.size() << " bytes) to member " << m.to;
