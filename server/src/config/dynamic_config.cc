@@ -35,6 +35,18 @@ bool ParseInt(std::string_view s, int base, int64_t* out) {
 
 }  // namespace
 
+StatusOr<ServerSpec> ParseServerLine(std::string_view line) {
+  line = Trim(line);
+  size_t equals = line.find('=');
+  int64_t id = 0;
+  if (line.substr(0, kServerPrefix.size()) != kServerPrefix || equals == std::string_view::npos ||
+      !ParseInt(line.substr(kServerPrefix.size(), equals - kServerPrefix.size()), 10, &id) ||
+      id <= 0) {
+    return Status::InvalidArgument("expected server.N=..., got " + std::string(line));
+  }
+  return ParseServerSpec(id, std::string(Trim(line.substr(equals + 1))));
+}
+
 StatusOr<DynamicConfig> ParseDynamicConfig(std::string_view text) {
   DynamicConfig config;
   bool version_seen = false;
@@ -54,19 +66,12 @@ StatusOr<DynamicConfig> ParseDynamicConfig(std::string_view text) {
       }
       continue;
     }
-    size_t equals = line.find('=');
-    int64_t id = 0;
-    if (line.substr(0, kServerPrefix.size()) != kServerPrefix || equals == std::string_view::npos ||
-        !ParseInt(line.substr(kServerPrefix.size(), equals - kServerPrefix.size()), 10, &id) ||
-        id <= 0) {
-      return Status::InvalidArgument(where + "expected server.N=... or version=..., got " +
-                                     std::string(line));
-    }
-    auto spec = ParseServerSpec(id, std::string(Trim(line.substr(equals + 1))));
+    auto spec = ParseServerLine(line);
     if (!spec.ok()) return Status::InvalidArgument(where + spec.status().message());
     for (const ServerSpec& other : config.servers) {
-      if (other.id == id) {
-        return Status::InvalidArgument(where + "server." + std::to_string(id) + " appears twice");
+      if (other.id == spec->id) {
+        return Status::InvalidArgument(where + "server." + std::to_string(spec->id) +
+                                       " appears twice");
       }
     }
     config.servers.push_back(std::move(spec).value());

@@ -21,6 +21,8 @@ struct DynamicConfig {
   int64_t version = 0;
 };
 
+// One "server.N=host:port:port[:role][;client]" line (reconfig's joining list uses them alone).
+StatusOr<ServerSpec> ParseServerLine(std::string_view line);
 // InvalidArgument naming the line for anything but server.N lines, one version line, and
 // blank lines; a repeated id, no participant at all, or a bad server spec.
 StatusOr<DynamicConfig> ParseDynamicConfig(std::string_view text);
