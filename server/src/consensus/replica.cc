@@ -623,7 +623,10 @@ void Replica::AppendToLog(Txn txn) {
   CORRAL_ASSERT(txn.zxid > last_zxid(), "log zxids strictly increase");
   log_bytes_ += EntryBytes(txn);
   log_.push_back(std::move(txn));
-  if (auto m = MembershipOfEntry(log_.back())) SetMembership(std::move(*m), log_.back().zxid);
+  if (auto m = MembershipOfEntry(log_.back())) {
+    SetMembership(std::move(*m), log_.back().zxid);
+    membership_text_ = log_.back().request;
+  }
 }
 
 void Replica::SetMembership(Membership membership, int64_t zxid) {
@@ -656,10 +659,12 @@ void Replica::RecomputeMembership() {
   for (auto it = log_.rbegin(); it != log_.rend(); ++it) {
     if (auto m = MembershipOfEntry(*it)) {
       SetMembership(std::move(*m), it->zxid);
+      membership_text_ = it->request;
       return;
     }
   }
   SetMembership(base_membership_, 0);
+  membership_text_.clear();
 }
 
 Membership Replica::MembershipAt(int64_t zxid) const {
@@ -732,7 +737,10 @@ void Replica::CompactCache() {
     log_bytes_ -= EntryBytes(log_.front());
     base_zxid_ = log_.front().zxid;
     if (auto m = MembershipOfEntry(log_.front())) base_membership_ = std::move(*m);
-    if (membership_zxid_ == base_zxid_) membership_zxid_ = 0;  // now the base membership
+    if (membership_zxid_ == base_zxid_) {  // now the base membership
+      membership_zxid_ = 0;
+      membership_text_.clear();
+    }
     log_.pop_front();
   }
 }

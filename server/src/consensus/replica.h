@@ -154,6 +154,8 @@ class Replica {
   // or took from a snapshot).
   const Membership& membership() const { return membership_; }
   int64_t membership_zxid() const { return membership_zxid_; }
+  // The dynamic config text of the entry that set the membership; empty for the base one.
+  const std::string& membership_text() const { return membership_text_; }
   // The membership in force at `zxid` (base_zxid() or later): for a snapshot taken there.
   Membership MembershipAt(int64_t zxid) const;
   int64_t base_zxid() const { return base_zxid_; }
@@ -258,6 +260,7 @@ class Replica {
   std::map<MemberId, Progress> progress_;
   Membership membership_;        // newest in the log
   int64_t membership_zxid_ = 0;  // the entry that set it; 0 when it is base_membership_
+  std::string membership_text_;  // that entry's request
   Membership base_membership_;   // in force at base_zxid_
 
   std::vector<Message> out_now_;

@@ -68,6 +68,7 @@ void PeerTransport::SetPeers(const std::vector<PeerAddress>& peers) {
     it = options_.peers.erase(it);
   }
   for (const PeerAddress& p : peers) {
+    if (p.id == options_.my_id) continue;
     bool known = false;
     for (const PeerAddress& have : options_.peers) known |= have.id == p.id;
     if (known) continue;

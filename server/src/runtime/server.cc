@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "config/dynamic_config.h"
 #include "env/file_system.h"
 #include "storage/recovery.h"
 
@@ -136,9 +137,22 @@ Status Server::RecoverReplica() {
   auto peer_options = PeerTransportOptionsOf(config_);
   if (!peer_options.ok()) return peer_options.status();
 
+  // The membership at the recovered state: a reconfig's (its /zookeeper/config, carried by the
+  // snapshot) over the static server.N lines. Entries in the log may change it again.
+  std::vector<ServerSpec> members = config_.servers;
+  if (const Znode* node = recovered->state.tree().Find(kConfigPath); node && !node->data.empty()) {
+    auto dynamic = ParseDynamicConfig(node->data);
+    if (dynamic.ok()) {
+      members = dynamic->servers;
+      peer_options->peers.clear();
+      for (const ServerSpec& s : members) {
+        peer_options->peers.push_back({s.id, s.host, s.quorum_port});
+      }
+    }
+  }
   consensus::ReplicaOptions replica_options;
   replica_options.id = config_.my_id;
-  for (const ServerSpec& s : config_.servers) {
+  for (const ServerSpec& s : members) {
     (s.observer ? replica_options.observers : replica_options.voters).push_back(s.id);
   }
   replica_options.election_timeout_ticks = 10;
@@ -192,6 +206,11 @@ Status Server::RecoverReplica() {
         std::_Exit(1);
       });
   replicated_ = committer.get();
+  replicated_->SetMembershipObserver([this](const DynamicConfig& config) {
+    std::vector<PeerAddress> peers;
+    for (const ServerSpec& s : config.servers) peers.push_back({s.id, s.host, s.quorum_port});
+    peers_->SetPeers(peers);
+  });
   replicated_->SetMetrics(metrics_.get());
   node_->SetCommitter(std::move(committer));
   AttachOperability();
