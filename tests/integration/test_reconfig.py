@@ -76,3 +76,34 @@ def test_a_new_member_is_added_by_reconfig_and_serves(tmp_path):
         if new is not None and new.proc is not None:
             new.stop()
         e.stop()
+
+
+def test_removing_the_leader_hands_over_and_the_removed_member_stops_serving(tmp_path):
+    extra = {"reconfigEnabled": "true",
+             "DigestAuthenticationProvider.superDigest": z.digest_id("super", SUPER_PASSWORD)}
+    e = Ensemble(str(tmp_path), size=3, extra_config=extra)
+    try:
+        e.start()
+        old = e.leader()
+        others = [m for m in e.members.values() if m is not old]
+        c = super_client(",".join(m.connect_string for m in others))
+        c.create("/before", b"x")
+        data, _ = c.reconfig(joining=None, leaving=str(old.member_id), new_members=None)
+        assert ("server.%d=" % old.member_id).encode() not in data
+        wait_until(lambda: any(e.mode(m) == "leader" for m in others), timeout=10,
+                   what="a remaining voter to lead")
+        wait_until(lambda: e.mode(old) not in ("leader", "follower"), timeout=10,
+                   what="the removed leader to stop serving")
+        c.create("/after", b"y")  # two voters of two commit it
+        for m in others:
+            k = KazooClient(hosts=m.connect_string, timeout=4.0)
+            k.start(timeout=20)
+            k.sync("/after")
+            assert k.exists("/after") is not None
+            assert k.get("/zookeeper/config")[0] == data
+            k.stop()
+            k.close()
+        c.stop()
+        c.close()
+    finally:
+        e.stop()

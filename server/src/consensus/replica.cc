@@ -198,7 +198,12 @@ void Replica::Tick() {
 }
 
 void Replica::Step(const Message& m) {
-  if (m.to != options_.id || m.from == options_.id || progress_.count(m.from) == 0) return;
+  // Messages from members outside the membership are dropped, except from the leader we
+  // follow: a leader that is removing itself leads until that entry commits.
+  if (m.to != options_.id || m.from == options_.id ||
+      (progress_.count(m.from) == 0 && (m.from != leader_ || leader_ == 0))) {
+    return;
+  }
   switch (m.type) {
     case MessageType::kForward:
     case MessageType::kSyncRequest:

@@ -207,10 +207,16 @@ Status Server::RecoverReplica() {
       });
   replicated_ = committer.get();
   replicated_->SetMembershipObserver([this](const DynamicConfig& config) {
+    // Links are added, never dropped: a removed leader leads until its removal commits, and a
+    // truncated change may bring a member back. A removed member's link goes idle (the core
+    // sends it nothing).
+    for (const ServerSpec& s : config.servers)
+      peer_addresses_[s.id] = {s.id, s.host, s.quorum_port};
     std::vector<PeerAddress> peers;
-    for (const ServerSpec& s : config.servers) peers.push_back({s.id, s.host, s.quorum_port});
+    for (const auto& [id, address] : peer_addresses_) peers.push_back(address);
     peers_->SetPeers(peers);
   });
+  for (const PeerAddress& p : peers_->options().peers) peer_addresses_[p.id] = p;
   replicated_->SetMetrics(metrics_.get());
   node_->SetCommitter(std::move(committer));
   AttachOperability();
