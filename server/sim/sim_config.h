@@ -34,6 +34,9 @@ struct SimConfig {
   uint64_t seed = 1;
   int members = 3;    // voters
   int observers = 0;  // more members, with ids after the voters: never vote or count
+  // Members outside the starting membership (ids after the observers), for scenarios that add
+  // them by reconfig; until then they never campaign and receive nothing.
+  int spares = 0;
   consensus::ReplicaOptions replica;  // id and voters are filled per member
   int64_t fsync_ticks_max = 0;
   uint64_t local_snapshot_ppm = 0;

@@ -146,6 +146,9 @@ void SimMember::SendAll(const std::vector<Message>& messages) {
       // The core sends a snapshot empty; the node fills it from its own state.
       std::shared_ptr<const StateMachine> copy = StateCopy();
       m.snapshot_zxid = copy->last_applied_zxid();
+      const consensus::Membership at = replica_->MembershipAt(m.snapshot_zxid);
+      m.snapshot_voters = at.voters;
+      m.snapshot_observers = at.observers;
       m.snapshot = env_->snapshots().Put(std::move(copy));
     }
     if (config_.check_promises) CheckPromises(m);

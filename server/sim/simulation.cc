@@ -25,7 +25,7 @@ Simulation::Simulation(SimConfig config)
   for (int i = 1; i <= config_.members; ++i) voters.push_back(i);
   for (int i = 1; i <= config_.observers; ++i) observers.push_back(config_.members + i);
   uint64_t member_seeds = config_.seed ^ 0x6d656d626572ULL;
-  for (MemberId id = 1; id <= config_.members + config_.observers; ++id) {
+  for (MemberId id = 1; id <= config_.members + config_.observers + config_.spares; ++id) {
     MemberConfig mc;
     mc.replica = config_.replica;
     mc.replica.id = id;
@@ -361,6 +361,7 @@ bool Simulation::Converged() const {
   const consensus::Replica& leader = members_[static_cast<size_t>(leader_id - 1)]->replica();
   if (!leader.Synced() || leader.commit_zxid() != leader.last_zxid()) return false;
   for (const auto& m : members_) {
+    if (!leader.membership().Contains(m->id())) continue;  // a spare, or removed by reconfig
     if (!m->up()) return false;
     const consensus::Replica& r = m->replica();
     if (r.epoch() != leader.epoch()) return false;
@@ -395,6 +396,21 @@ std::string Simulation::Describe() const {
 }
 
 bool Simulation::CheckConverged() { return Converged(); }
+
+Txn Simulation::ReconfigTxn(const consensus::Membership& membership) {
+  std::string text;
+  for (const auto* ids : {&membership.voters, &membership.observers}) {
+    for (MemberId id : *ids) {
+      text += "server." + std::to_string(id) + "=127.0.0.1:" + std::to_string(20000 + id) + ":" +
+              std::to_string(30000 + id) +
+              (ids == &membership.voters ? ":participant\n" : ":observer\n");
+    }
+  }
+  Txn txn;
+  txn.type = zk::kReconfig;
+  txn.request = text;
+  return txn;
+}
 
 // --- a randomized run ------------------------------------------------------------------------
 
@@ -451,12 +467,16 @@ RunResult Simulation::Run() {
     }
   }
   if (ok) {
-    uint64_t digest = 0;
+    std::optional<uint64_t> digest;
+    const consensus::Membership& members = member(Leader()).replica().membership();
     for (auto& m : members_) {
+      if (!members.Contains(m->id())) continue;
       checker_.CheckAcknowledgedApplied(m->id(), m->state().last_applied_zxid());
       const uint64_t d = StateDigest(m->state());
-      if (m->id() == 1) digest = d;
-      if (d != digest) checker_.Fail("members converged with different state digests" + Describe());
+      if (!digest) digest = d;
+      if (d != *digest) {
+        checker_.Fail("members converged with different state digests" + Describe());
+      }
     }
   }
   result.ok = !checker_.failed();

@@ -106,6 +106,9 @@ class Simulation : private MemberEnv {
   // Submits `txn` as the client's next request (session and xid are filled in). Returns the
   // xid, or nullopt when the member refused it (no leader known, not connected...).
   std::optional<int32_t> Submit(int client, Txn txn);
+  // The reconfig entry that makes `membership` the ensemble's (the dynamic config text of
+  // made-up addresses: the core needs only ids and roles).
+  static Txn ReconfigTxn(const consensus::Membership& membership);
   std::optional<WriteOutcome> Outcome(int client, int32_t xid) const;
   SimClient& client(int index) { return clients_[index]; }
   int client_count() const { return static_cast<int>(clients_.size()); }

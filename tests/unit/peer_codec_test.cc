@@ -19,10 +19,10 @@ using consensus::MessageType;
 constexpr uint64_t kEnsemble = 0x0123456789abcdefULL;
 
 const MessageType kAllTypes[] = {
-    MessageType::kVoteRequest,   MessageType::kVoteReply, MessageType::kAppend,
-    MessageType::kAppendReply,   MessageType::kSnapshot,  MessageType::kForward,
-    MessageType::kSyncRequest,   MessageType::kSyncReply, MessageType::kSessionTouch,
-    MessageType::kForwardBroken,
+    MessageType::kVoteRequest,   MessageType::kVoteReply,  MessageType::kAppend,
+    MessageType::kAppendReply,   MessageType::kSnapshot,   MessageType::kForward,
+    MessageType::kSyncRequest,   MessageType::kSyncReply,  MessageType::kSessionTouch,
+    MessageType::kForwardBroken, MessageType::kTimeoutNow,
 };
 
 // Bytes that are not valid UTF-8 and contain NULs: ZooKeeper strings and data may be anything.
@@ -63,6 +63,9 @@ Message FullMessage(MessageType type) {
   m.request_id = -42;
   m.zxid = INT64_MAX;
   m.sessions = {1, -1, INT64_MIN, INT64_MAX};
+  m.transfer = true;
+  m.snapshot_voters = {1, 2, 5};
+  m.snapshot_observers = {7};
   return m;
 }
 
@@ -95,6 +98,9 @@ void ExpectSameMessage(const Message& a, const Message& b) {
   EXPECT_EQ(a.request_id, b.request_id);
   EXPECT_EQ(a.zxid, b.zxid);
   EXPECT_EQ(a.sessions, b.sessions);
+  EXPECT_EQ(a.transfer, b.transfer);
+  EXPECT_EQ(a.snapshot_voters, b.snapshot_voters);
+  EXPECT_EQ(a.snapshot_observers, b.snapshot_observers);
 }
 
 std::string MustEncode(const Message& m, const PeerFrameLimits& limits = {}) {
@@ -325,7 +331,7 @@ TEST(PeerCodec, FrameWithoutABodyIsRefused) {
 }
 
 TEST(PeerCodec, UnknownMessageTypesAreRefused) {
-  for (int type : {0, 11, 99, -1}) {
+  for (int type : {0, 12, 99, -1}) {
     peer::PeerFrame frame = ValidProtoFrame();
     frame.mutable_message()->set_type(static_cast<peer::MessageType>(type));
     EXPECT_MESSAGE_HAS(DecodeError(FrameOf(frame)), "unknown type " + std::to_string(type));

@@ -395,3 +395,66 @@ TEST_F(PeerTransportTest, ListenFailureNamesTheAddress) {
 
 }  // namespace
 }  // namespace corral
+
+namespace corral {
+namespace {
+
+class PeerTransportMembershipTest : public PeerTransportTest {
+ protected:
+  PeerTransportOptions OptionsWithPeers(MemberId id, const std::vector<MemberId>& peers) const {
+    PeerTransportOptions options = OptionsFor(id);
+    options.peers.clear();
+    for (MemberId p : peers) options.peers.push_back(PeerAddress{p, "127.0.0.1", PortOf(p)});
+    return options;
+  }
+  std::vector<PeerAddress> Addresses(const std::vector<MemberId>& ids) const {
+    std::vector<PeerAddress> out;
+    for (MemberId p : ids) out.push_back(PeerAddress{p, "127.0.0.1", PortOf(p)});
+    return out;
+  }
+  void SetPeers(MemberId on, std::vector<PeerAddress> peers) {
+    asio::post(io_, [this, on, peers = std::move(peers)] { nodes_.at(on)->SetPeers(peers); });
+  }
+};
+
+TEST_F(PeerTransportMembershipTest, AMemberJoinsAndLeavesAtRunTime) {
+  StartNode(OptionsWithPeers(1, {1, 2}));
+  StartNode(OptionsWithPeers(2, {1, 2}));
+  StartNode(OptionsWithPeers(3, {1, 2, 3}));  // a new member that knows the ensemble
+
+  // Not yet a member: member 1 refuses its connection, and has no link to it.
+  uint64_t refused_before = nodes_[1]->stats().connections_refused;
+  Send(3, Ping(3, 1, 31));
+  ASSERT_TRUE(RunUntil([&] { return nodes_[1]->stats().connections_refused > refused_before; }));
+  Send(1, Ping(1, 3, 13));
+  ASSERT_TRUE(RunUntil([&] { return nodes_[1]->stats().messages_unroutable == 1; }));
+
+  // Added: both directions work (member 3's link dials again by itself).
+  SetPeers(1, Addresses({1, 2, 3}));
+  Send(1, Ping(1, 3, 14));
+  ASSERT_TRUE(RunUntil([&] { return RequestIds(3) == std::vector<int64_t>{14}; }));
+  Send(3, Ping(3, 1, 32));
+  ASSERT_TRUE(RunUntil([&] {
+    for (const Message& m : received_[1]) {
+      if (m.request_id == 32) return true;
+    }
+    return false;
+  }));
+  // The member that stayed keeps its link (no reconnect).
+  Send(1, Ping(1, 2, 12));
+  ASSERT_TRUE(RunUntil([&] { return RequestIds(2) == std::vector<int64_t>{12}; }));
+  EXPECT_EQ(nodes_[1]->link_stats(2).connects, 1u);
+
+  // Removed: member 1 drops its link and the inbound connection, and refuses it again.
+  SetPeers(1, Addresses({1, 2}));
+  refused_before = nodes_[1]->stats().connections_refused;
+  Send(1, Ping(1, 3, 15));
+  ASSERT_TRUE(RunUntil([&] { return nodes_[1]->stats().messages_unroutable == 2; }));
+  Send(3, Ping(3, 1, 33));
+  ASSERT_TRUE(RunUntil([&] { return nodes_[1]->stats().connections_refused > refused_before; }));
+  for (const Message& m : received_[1]) EXPECT_NE(m.request_id, 33);
+  EXPECT_EQ(RequestIds(3), std::vector<int64_t>{14});
+}
+
+}  // namespace
+}  // namespace corral

@@ -24,6 +24,8 @@ const char* MessageTypeName(MessageType type) {
       return "SessionTouch";
     case MessageType::kForwardBroken:
       return "ForwardBroken";
+    case MessageType::kTimeoutNow:
+      return "TimeoutNow";
   }
   return "Unknown";
 }

@@ -46,6 +46,9 @@ enum class MessageType : int32_t {
   // leader -> follower: a forwarded write of stream `zxid` (generation) was lost before
   // `request_id` arrived, so the leader drops that stream (see runtime/forward_stream.h).
   kForwardBroken = 10,
+  // leader -> the voter it hands over to, once the entry removing the leader is committed:
+  // campaign now (no pre-vote; voters grant it despite their leader lease).
+  kTimeoutNow = 11,
 };
 
 const char* MessageTypeName(MessageType type);
@@ -58,6 +61,7 @@ struct Message {
 
   // kVoteRequest, kVoteReply
   bool pre_vote = false;
+  bool transfer = false;  // kVoteRequest: the campaign a kTimeoutNow started
   int64_t last_zxid = 0;
   bool granted = false;
 
@@ -73,6 +77,10 @@ struct Message {
   // kSnapshot
   int64_t snapshot_zxid = 0;
   std::string snapshot;  // storage/snapshot.h bytes of the state at snapshot_zxid
+  // The membership in force at snapshot_zxid (filled by the driver with the bytes); the
+  // follower's log restarts from it. Empty voters: unknown (the receiver keeps its own).
+  std::vector<MemberId> snapshot_voters;
+  std::vector<MemberId> snapshot_observers;
 
   // kSyncRequest, kSyncReply, kSessionTouch; kForward and kForwardBroken: request_id is the
   // write's sequence number in its follower's forward stream and zxid the stream's generation

@@ -37,26 +37,24 @@ Replica::Replica(ReplicaOptions options, HardState hard_state, RecoveredLog log,
   CORRAL_ASSERT(options_.election_timeout_ticks > options_.heartbeat_ticks,
                 "election timeout must exceed the heartbeat interval");
   base_zxid_ = log.applied_zxid;
+  // The options name the membership in force at the recovered state; entries in the log may
+  // change it again.
+  base_membership_.voters = options_.voters;
+  base_membership_.observers = options_.observers;
+  std::sort(base_membership_.voters.begin(), base_membership_.voters.end());
+  std::sort(base_membership_.observers.begin(), base_membership_.observers.end());
+  SetMembership(base_membership_, 0);
   for (Txn& t : log.entries) AppendToLog(std::move(t));
   stable_zxid_ = durable_zxid_ = last_zxid();
   commit_zxid_ = applied_zxid_ = handed_commit_zxid_ = base_zxid_;
-  for (MemberId m : options_.voters) {
-    if (m != options_.id) progress_[m] = Progress{};
-  }
-  for (MemberId m : options_.observers) {
-    if (m != options_.id) progress_[m] = Progress{};
-  }
-  role_ = IsVoter(options_.id) ? Role::kFollower : Role::kObserver;
   ResetElectionTimer();
 }
 
 int64_t Replica::last_zxid() const { return log_.empty() ? base_zxid_ : log_.back().zxid; }
 
-bool Replica::IsVoter(MemberId id) const {
-  return std::find(options_.voters.begin(), options_.voters.end(), id) != options_.voters.end();
-}
+bool Replica::IsVoter(MemberId id) const { return membership_.IsVoter(id); }
 
-size_t Replica::Quorum() const { return options_.voters.size() / 2 + 1; }
+size_t Replica::Quorum() const { return membership_.Quorum(); }
 
 void Replica::ResetElectionTimer() {
   election_elapsed_ = 0;
@@ -78,6 +76,7 @@ void Replica::SetEpoch(int64_t epoch) {
 
 void Replica::BecomeFollower(int64_t epoch, MemberId leader) {
   SetEpoch(epoch);
+  transfer_campaign_ = false;
   if (leader_ != leader || role_ == Role::kLeader || role_ == Role::kCandidate) {
     synced_target_known_ = false;
   }
@@ -95,6 +94,7 @@ void Replica::StartElection(bool pre_vote) {
   leader_ = 0;
   synced_target_known_ = false;
   int64_t asked_epoch = hard_.epoch + 1;
+  if (pre_vote) transfer_campaign_ = false;
   if (pre_vote) {
     // A pre-vote round is a follower's question, even from a candidate whose election timed
     // out: late grants of its real vote must not be counted with pre-vote grants (the
@@ -115,10 +115,11 @@ void Replica::StartElection(bool pre_vote) {
     }
     return;
   }
-  for (MemberId m : options_.voters) {
+  for (MemberId m : membership_.voters) {
     if (m == options_.id) continue;
     Message req;
     req.type = MessageType::kVoteRequest;
+    req.transfer = transfer_campaign_;
     req.to = m;
     req.epoch = asked_epoch;
     req.pre_vote = pre_vote;
@@ -129,6 +130,7 @@ void Replica::StartElection(bool pre_vote) {
 }
 
 void Replica::BecomeLeader() {
+  transfer_campaign_ = false;
   role_ = Role::kLeader;
   leader_ = options_.id;
   pre_candidate_ = false;
@@ -172,7 +174,7 @@ void Replica::Tick() {
     if (++check_quorum_elapsed_ >= options_.election_timeout_ticks) {
       check_quorum_elapsed_ = 0;
       election_elapsed_ = 0;
-      size_t heard = 1;
+      size_t heard = IsVoter(options_.id) ? 1 : 0;
       for (auto& [id, pr] : progress_) {
         if (pr.heard && IsVoter(id)) heard++;
         pr.heard = false;
@@ -196,7 +198,12 @@ void Replica::Tick() {
 }
 
 void Replica::Step(const Message& m) {
-  if (m.to != options_.id || m.from == options_.id || progress_.count(m.from) == 0) return;
+  // Messages from members outside the membership are dropped, except from the leader we
+  // follow: a leader that is removing itself leads until that entry commits.
+  if (m.to != options_.id || m.from == options_.id ||
+      (progress_.count(m.from) == 0 && (m.from != leader_ || leader_ == 0))) {
+    return;
+  }
   switch (m.type) {
     case MessageType::kForward:
     case MessageType::kSyncRequest:
@@ -244,9 +251,39 @@ void Replica::Step(const Message& m) {
     case MessageType::kSnapshot:
       HandleSnapshot(m);
       return;
+    case MessageType::kTimeoutNow:
+      HandleTimeoutNow(m);
+      return;
     default:
       return;
   }
+}
+
+void Replica::HandleTimeoutNow(const Message& m) {
+  if (m.from != leader_ || !IsVoter(options_.id) || role_ == Role::kLeader) return;
+  transfer_campaign_ = true;
+  StartElection(/*pre_vote=*/false);
+}
+
+void Replica::HandOver() {
+  MemberId successor = 0;
+  int64_t best = -1;
+  for (const auto& [id, pr] : progress_) {
+    if (IsVoter(id) && pr.match_zxid > best) {
+      best = pr.match_zxid;
+      successor = id;
+    }
+  }
+  if (successor != 0) {
+    Message m;
+    m.type = MessageType::kTimeoutNow;
+    m.to = successor;
+    // After the commit point went out (FlushAppends), so the successor holds the entry that
+    // removed us before it campaigns; it is a message about nothing durable here.
+    FlushAppends();
+    Send(std::move(m), /*after_persist=*/false);
+  }
+  BecomeFollower(hard_.epoch, 0);
 }
 
 void Replica::HandleVoteRequest(const Message& m) {
@@ -254,7 +291,9 @@ void Replica::HandleVoteRequest(const Message& m) {
   // Leader stickiness: while this member has heard from a live leader within the election
   // timeout, it ignores campaigns, so a member that was only cut off from the leader cannot
   // depose it (and check quorum makes a leader that lost its majority step down).
-  bool in_lease = leader_ != 0 && election_elapsed_ < options_.election_timeout_ticks;
+  // A campaign the leader itself asked for (kTimeoutNow) is not one to ignore.
+  bool in_lease =
+      leader_ != 0 && election_elapsed_ < options_.election_timeout_ticks && !m.transfer;
   if (m.epoch > hard_.epoch && in_lease) return;
   Message reply;
   reply.type = MessageType::kVoteReply;
@@ -379,6 +418,11 @@ void Replica::HandleSnapshot(const Message& m) {
   log_bytes_ = 0;
   pending_truncate_.reset();
   base_zxid_ = m.snapshot_zxid;
+  if (!m.snapshot_voters.empty()) {
+    base_membership_.voters = m.snapshot_voters;
+    base_membership_.observers = m.snapshot_observers;
+  }
+  RecomputeMembership();
   stable_zxid_ = durable_zxid_ = base_zxid_;
   commit_zxid_ = handed_commit_zxid_ = base_zxid_;
   pending_snapshot_ = InstallSnapshot{m.snapshot_zxid, m.snapshot};
@@ -443,6 +487,10 @@ StatusOr<int64_t> Replica::Propose(Txn txn) {
   if (CounterOf(last) >= kCounterMax) {
     BecomeFollower(hard_.epoch, 0);
     return Status::FailedPrecondition("zxid counter exhausted; a new epoch is needed");
+  }
+  if (auto next = MembershipOfEntry(txn)) {
+    Status allowed = CheckMembershipChange(*next);
+    if (!allowed.ok()) return allowed;
   }
   txn.zxid = last + 1;
   AppendToLog(std::move(txn));
@@ -556,6 +604,9 @@ void Replica::MaybeCommit() {
     commit_zxid_ = candidate;
     commit_broadcast_pending_ = true;
   }
+  if (!IsVoter(options_.id) && membership_zxid_ != 0 && membership_zxid_ <= commit_zxid_) {
+    HandOver();
+  }
 }
 
 void Replica::Send(Message m, bool after_persist) {
@@ -577,6 +628,71 @@ void Replica::AppendToLog(Txn txn) {
   CORRAL_ASSERT(txn.zxid > last_zxid(), "log zxids strictly increase");
   log_bytes_ += EntryBytes(txn);
   log_.push_back(std::move(txn));
+  if (auto m = MembershipOfEntry(log_.back())) {
+    SetMembership(std::move(*m), log_.back().zxid);
+    membership_text_ = log_.back().request;
+  }
+}
+
+void Replica::SetMembership(Membership membership, int64_t zxid) {
+  membership_ = std::move(membership);
+  membership_zxid_ = zxid;
+  for (auto it = progress_.begin(); it != progress_.end();) {
+    it = membership_.Contains(it->first) ? std::next(it) : progress_.erase(it);
+  }
+  for (const auto* ids : {&membership_.voters, &membership_.observers}) {
+    for (MemberId id : *ids) {
+      if (id == options_.id || progress_.count(id) > 0) continue;
+      Progress pr;
+      pr.next_prev_zxid = last_zxid();  // probed down from our end, as a new leader does
+      progress_[id] = pr;
+    }
+  }
+  // A leader keeps leading until the entry that removes it commits (MaybeCommit hands over);
+  // anyone else follows its place in the membership at once.
+  if (role_ == Role::kLeader) return;
+  if (!IsVoter(options_.id)) {
+    role_ = Role::kObserver;
+    pre_candidate_ = false;
+    votes_.clear();
+  } else if (role_ == Role::kObserver) {
+    role_ = Role::kFollower;
+  }
+}
+
+void Replica::RecomputeMembership() {
+  for (auto it = log_.rbegin(); it != log_.rend(); ++it) {
+    if (auto m = MembershipOfEntry(*it)) {
+      SetMembership(std::move(*m), it->zxid);
+      membership_text_ = it->request;
+      return;
+    }
+  }
+  SetMembership(base_membership_, 0);
+  membership_text_.clear();
+}
+
+Membership Replica::MembershipAt(int64_t zxid) const {
+  CORRAL_ASSERT(zxid >= base_zxid_, "membership asked for before the log's base");
+  Membership at = base_membership_;
+  for (size_t i = 0; i < log_.size() && log_[i].zxid <= zxid; ++i) {
+    if (auto m = MembershipOfEntry(log_[i])) at = std::move(*m);
+  }
+  return at;
+}
+
+Status Replica::CheckMembershipChange(const Membership& next) const {
+  if (commit_zxid_ < epoch_start_zxid_) {
+    return Status::FailedPrecondition("reconfig: this leader's epoch is not committed yet");
+  }
+  if (membership_zxid_ > commit_zxid_) {
+    return Status::FailedPrecondition("reconfig: another membership change is in progress");
+  }
+  if (VoterChanges(membership_, next) > 1) {
+    return Status::InvalidArgument(
+        "reconfig: more than one voter added or removed (one voter change at a time)");
+  }
+  return Status::Ok();
 }
 
 bool Replica::HasEntry(int64_t zxid) const {
@@ -611,6 +727,7 @@ void Replica::TruncateAfter(int64_t zxid) {
     log_bytes_ -= EntryBytes(log_.back());
     log_.pop_back();
   }
+  if (membership_zxid_ > zxid) RecomputeMembership();  // the entry that set it is gone
   if (zxid < stable_zxid_) {
     // The driver already has some of them: it must drop them too.
     pending_truncate_ = pending_truncate_ ? std::min(*pending_truncate_, zxid) : zxid;
@@ -624,6 +741,11 @@ void Replica::CompactCache() {
          log_.size() > options_.cached_entries_min && log_bytes_ > options_.cached_bytes_max) {
     log_bytes_ -= EntryBytes(log_.front());
     base_zxid_ = log_.front().zxid;
+    if (auto m = MembershipOfEntry(log_.front())) base_membership_ = std::move(*m);
+    if (membership_zxid_ == base_zxid_) {  // now the base membership
+      membership_zxid_ = 0;
+      membership_text_.clear();
+    }
     log_.pop_front();
   }
 }
@@ -742,7 +864,8 @@ void Replica::CheckInvariants() const {
     CORRAL_ASSERT(
         hard_.voted_for == options_.id || options_.voters.size() == 1 || hard_.voted_for == 0,
         "a leader voted for itself");
-    CORRAL_ASSERT(IsVoter(options_.id), "an observer never leads");
+    CORRAL_ASSERT(IsVoter(options_.id) || membership_zxid_ > commit_zxid_,
+                  "a non-voter leads only until the entry removing it commits");
   }
 }
 

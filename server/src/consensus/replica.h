@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "consensus/membership.h"
 #include "consensus/message.h"
 #include "env/random.h"
 
@@ -148,6 +149,16 @@ class Replica {
   int64_t applied_zxid() const { return applied_zxid_; }
   int64_t durable_zxid() const { return durable_zxid_; }
   const HardState& hard_state() const { return hard_; }
+  // The newest membership in the log (committed or not): the one this member counts votes and
+  // copies with. membership_zxid() is the entry that set it (0: the one the member started with
+  // or took from a snapshot).
+  const Membership& membership() const { return membership_; }
+  int64_t membership_zxid() const { return membership_zxid_; }
+  // The dynamic config text of the entry that set the membership; empty for the base one.
+  const std::string& membership_text() const { return membership_text_; }
+  // The membership in force at `zxid` (base_zxid() or later): for a snapshot taken there.
+  Membership MembershipAt(int64_t zxid) const;
+  int64_t base_zxid() const { return base_zxid_; }
   // Leader: every peer's progress, by id. Empty on any other role.
   std::vector<PeerProgress> PeerProgresses() const;
   // True when this member may serve clients: it is the leader and the first entry of its epoch
@@ -186,6 +197,10 @@ class Replica {
   void HandleAppendReply(const Message& m);
   void HandleSnapshot(const Message& m);
   void HandleNodeMessage(const Message& m);
+  void HandleTimeoutNow(const Message& m);
+  // Leader whose removal is committed: asks the most up-to-date voter to campaign at once,
+  // and stops leading.
+  void HandOver();
 
   void SendAppend(MemberId to, bool heartbeat_only);
   void BroadcastAppend(bool heartbeat);
@@ -204,6 +219,13 @@ class Replica {
   // The last zxid in the log that is <= `zxid` (base_zxid_ if none).
   int64_t LastAtOrBefore(int64_t zxid) const;
   void TruncateAfter(int64_t zxid);
+  // Takes `membership` (set by the entry at `zxid`, 0 for the base): peers join or leave the
+  // progress map and this member's role follows its place in it.
+  void SetMembership(Membership membership, int64_t zxid);
+  // The newest membership among the entries still in the log, or the base one.
+  void RecomputeMembership();
+  // Refuses a membership entry the single-server rule does not allow now.
+  Status CheckMembershipChange(const Membership& next) const;
 
   ReplicaOptions options_;
   env::Random* random_;
@@ -234,7 +256,12 @@ class Replica {
   int check_quorum_elapsed_ = 0;
   std::set<MemberId> votes_;
   bool pre_candidate_ = false;
+  bool transfer_campaign_ = false;  // this election was asked for by the leader (kTimeoutNow)
   std::map<MemberId, Progress> progress_;
+  Membership membership_;        // newest in the log
+  int64_t membership_zxid_ = 0;  // the entry that set it; 0 when it is base_membership_
+  std::string membership_text_;  // that entry's request
+  Membership base_membership_;   // in force at base_zxid_
 
   std::vector<Message> out_now_;
   std::vector<Message> out_after_persist_;

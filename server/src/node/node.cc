@@ -507,6 +507,11 @@ void Node::SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string
   // MARSHALLINGERROR and the zxid is used up. Only broken framing closes a connection.
   Enqueue(s, h, "", /*waits=*/true);
   if (h.type == zk::kCloseSession) session_closing_[s->session_id] = true;
+  // A standalone member has no ensemble to change (the leader of an ensemble plans the entry:
+  // runtime/reconfig_planner.h); the entry carries the answer, as a refused plan does.
+  if (h.type == zk::kReconfig && role_ == NodeRole::kStandalone) {
+    body = "error:" + std::to_string(zk::kReconfigDisabled);
+  }
   Propose(s->session_id, h.xid, h.type, std::move(body), s->identities);
 }
 

@@ -57,7 +57,7 @@ std::string Frame(const peer::PeerFrame& frame, size_t payload_bytes) {
 
 bool KnownType(int type) {
   return type >= static_cast<int>(MessageType::kVoteRequest) &&
-         type <= static_cast<int>(MessageType::kForwardBroken);
+         type <= static_cast<int>(MessageType::kTimeoutNow);
 }
 
 void ToProto(Message&& m, peer::PeerMessage* p) {
@@ -80,6 +80,9 @@ void ToProto(Message&& m, peer::PeerMessage* p) {
   p->set_zxid(m.zxid);
   p->mutable_sessions()->Reserve(static_cast<int>(m.sessions.size()));
   for (int64_t session : m.sessions) p->add_sessions(session);
+  p->set_transfer(m.transfer);
+  for (int64_t id : m.snapshot_voters) p->add_snapshot_voters(id);
+  for (int64_t id : m.snapshot_observers) p->add_snapshot_observers(id);
 }
 
 Message FromProto(peer::PeerMessage* p) {
@@ -104,6 +107,9 @@ Message FromProto(peer::PeerMessage* p) {
   m.request_id = p->request_id();
   m.zxid = p->zxid();
   m.sessions.assign(p->sessions().begin(), p->sessions().end());
+  m.transfer = p->transfer();
+  m.snapshot_voters.assign(p->snapshot_voters().begin(), p->snapshot_voters().end());
+  m.snapshot_observers.assign(p->snapshot_observers().begin(), p->snapshot_observers().end());
   return m;
 }
 

@@ -27,10 +27,55 @@ PeerTransport::PeerTransport(asio::io_context& io, PeerTransportOptions options,
       acceptor_(io),
       accept_retry_timer_(io) {
   CORRAL_ASSERT(on_message_ != nullptr, "PeerTransport needs a message handler");
-  for (const PeerAddress& peer : options_.peers) {
-    if (peer.id == options_.my_id) continue;
-    std::string hello = EncodeHelloFrame(options_.ensemble_id, PeerHello{options_.my_id, peer.id});
-    links_[peer.id] = std::make_shared<PeerLink>(io_, peer, std::move(hello), options_.link);
+  for (const PeerAddress& peer : options_.peers) AddLink(peer);
+}
+
+void PeerTransport::AddLink(const PeerAddress& peer) {
+  if (peer.id == options_.my_id) return;
+  std::string hello = EncodeHelloFrame(options_.ensemble_id, PeerHello{options_.my_id, peer.id});
+  links_[peer.id] = std::make_shared<PeerLink>(io_, peer, std::move(hello), options_.link);
+}
+
+void PeerTransport::SetPeers(const std::vector<PeerAddress>& peers) {
+  if (stopped_) return;
+  auto listed = [&](consensus::MemberId id) -> const PeerAddress* {
+    for (const PeerAddress& p : peers) {
+      if (p.id == id) return &p;
+    }
+    return nullptr;
+  };
+  for (auto it = options_.peers.begin(); it != options_.peers.end();) {
+    const PeerAddress* now = listed(it->id);
+    if (now != nullptr && now->host == it->host && now->port == it->port) {
+      ++it;
+      continue;
+    }
+    CORRAL_LOG(kInfo) << "member " << it->id << " (" << it->host << ":" << it->port << ") "
+                      << (now == nullptr ? "left the ensemble" : "moved") << "; closing its links";
+    auto link = links_.find(it->id);
+    if (link != links_.end()) {
+      link->second->Stop();
+      links_.erase(link);
+    }
+    auto inbound = inbound_by_peer_.find(it->id);
+    if (inbound != inbound_by_peer_.end()) {
+      // Out of the maps first, kept alive here: Close may call OnClosed.
+      std::shared_ptr<PeerInbound> connection = inbound_[inbound->second];
+      inbound_.erase(inbound->second);
+      inbound_by_peer_.erase(inbound);
+      if (connection) connection->Close();
+    }
+    it = options_.peers.erase(it);
+  }
+  for (const PeerAddress& p : peers) {
+    if (p.id == options_.my_id) continue;
+    bool known = false;
+    for (const PeerAddress& have : options_.peers) known |= have.id == p.id;
+    if (known) continue;
+    CORRAL_LOG(kInfo) << "member " << p.id << " (" << p.host << ":" << p.port
+                      << ") joined the ensemble";
+    options_.peers.push_back(p);
+    AddLink(p);
   }
 }
 

@@ -65,6 +65,12 @@ class PeerTransport : private PeerInbound::Owner {
   // large to frame, is dropped with a log line and counted. Encodes on the calling thread; for a
   // snapshot that is one copy and one CRC pass over its bytes (milliseconds per 100 MiB).
   void Send(consensus::Message message);
+  // Replaces the peer set (a membership change, docs/membership.md): links to members no
+  // longer listed, or listed at another address, are stopped with what they had queued, and
+  // their inbound connections closed; new members get a link, dialed on the first Send.
+  // Members listed before and after keep their link and queue. This member in the list is
+  // ignored.
+  void SetPeers(const std::vector<PeerAddress>& peers);
   // Closes the listener and every connection and drops everything queued. No callback runs
   // afterwards. Idempotent; the transport cannot be started again.
   void Stop();
@@ -77,6 +83,7 @@ class PeerTransport : private PeerInbound::Owner {
   PeerLinkStats link_stats(consensus::MemberId peer) const;
 
  private:
+  void AddLink(const PeerAddress& peer);
   void Accept();
   void OnAccepted(boost::asio::ip::tcp::socket socket);
   size_t UnidentifiedConnections() const;

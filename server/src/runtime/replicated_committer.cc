@@ -1,6 +1,8 @@
 #include "runtime/replicated_committer.h"
 
 #include "base/log.h"
+#include "runtime/reconfig_planner.h"
+#include "zk/codes.h"
 
 namespace corral {
 
@@ -61,12 +63,59 @@ void ReplicatedCommitter::ProposeStamped(Txn txn) {
   // The leader's clock stamps every entry, wherever the client was (TTL and container reaping
   // compare against it).
   txn.time_ms = clock_->WallMs();
+  if (txn.type == zk::kReconfig) {
+    txn.request = PlanReconfig(ReconfigContextNow(txn), txn.request);
+    Txn fallback = txn;
+    auto zxid = replica_->Propose(std::move(txn));
+    if (zxid.ok() || replica_->role() != consensus::Role::kLeader) return;
+    // The core refused the change now (another one in progress, or two voters at once): the
+    // client hears it from an error entry, like any other refusal.
+    CORRAL_LOG(kInfo) << "reconfig refused: " << zxid.status().ToString();
+    fallback.request = ErrorEntryOf(zxid.status().code() == Status::Code::kInvalidArgument
+                                        ? zk::kBadArguments
+                                        : zk::kReconfigInProgress);
+    (void)replica_->Propose(std::move(fallback));
+    return;
+  }
   auto zxid = replica_->Propose(std::move(txn));
   if (!zxid.ok()) {
     CORRAL_LOG(kDebug) << "write not proposed: " << zxid.status().ToString();
   } else if (metrics_ != nullptr) {
     metrics_->Proposed();
   }
+}
+
+ReconfigContext ReplicatedCommitter::ReconfigContextNow(const Txn& request) const {
+  ReconfigContext c;
+  const Config& config = node_->config();
+  c.reconfig_enabled = config.reconfig_enabled;
+  c.current = CurrentDynamicConfig();
+  c.identities = request.identities;
+  if (const Znode* node = node_->state().tree().Find(kConfigPath)) c.config_acl = *node->acl;
+  c.caught_up.push_back(config.my_id);
+  for (const consensus::PeerProgress& p : replica_->PeerProgresses()) {
+    if (p.live && p.match_zxid >= replica_->commit_zxid()) c.caught_up.push_back(p.id);
+  }
+  return c;
+}
+
+DynamicConfig ReplicatedCommitter::CurrentDynamicConfig() const {
+  // The newest configuration in the log (committed or not, as the core counts with it); else
+  // the one the state holds (from a reconfig or a snapshot); else the static server.N lines.
+  if (!replica_->membership_text().empty()) {
+    auto from_log = ParseDynamicConfig(replica_->membership_text());
+    if (from_log.ok()) {
+      from_log->version = replica_->membership_zxid();
+      return std::move(from_log).value();
+    }
+  }
+  if (const Znode* node = node_->state().tree().Find(kConfigPath); node && !node->data.empty()) {
+    auto from_state = ParseDynamicConfig(node->data);
+    if (from_state.ok()) return std::move(from_state).value();
+  }
+  DynamicConfig static_config;
+  static_config.servers = node_->config().servers;
+  return static_config;
 }
 
 void ReplicatedCommitter::Sync(std::function<void(int64_t zxid)> done) {
@@ -114,7 +163,21 @@ void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
   });
 }
 
+void ReplicatedCommitter::NotifyMembershipChange() {
+  if (replica_->membership_zxid() == reported_membership_zxid_ &&
+      replica_->membership_text() == reported_membership_text_) {
+    return;
+  }
+  reported_membership_zxid_ = replica_->membership_zxid();
+  reported_membership_text_ = replica_->membership_text();
+  DynamicConfig config = CurrentDynamicConfig();
+  CORRAL_LOG(kInfo) << "membership now " << config.servers.size() << " members (from zxid 0x"
+                    << std::hex << reported_membership_zxid_ << std::dec << ")";
+  if (membership_observer_) membership_observer_(config);
+}
+
 void ReplicatedCommitter::Pump() {
+  NotifyMembershipChange();  // links to new members before anything is sent to them
   if (disk_busy_ && !failed_) {
     // An fsync is in progress: what needs nothing durable goes now (a follower's forwarded
     // writes, the leader's appends), so the ensemble works while this member's disk does.
@@ -238,6 +301,9 @@ void ReplicatedCommitter::SendMessage(Message m) {
       return;
     }
     m.snapshot_zxid = state.last_applied_zxid();
+    const consensus::Membership at = replica_->MembershipAt(m.snapshot_zxid);
+    m.snapshot_voters = at.voters;
+    m.snapshot_observers = at.observers;
     m.snapshot = std::move(bytes).value();
     CORRAL_LOG(kInfo) << "sending a snapshot at zxid 0x" << std::hex << m.snapshot_zxid << std::dec
                       << " (" << m.snapshot.size() << " bytes) to member " << m.to;

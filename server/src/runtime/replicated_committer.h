@@ -34,6 +34,7 @@
 #include "node/committer.h"
 #include "node/node.h"
 #include "runtime/forward_stream.h"
+#include "runtime/reconfig_planner.h"
 #include "runtime/replica_disk.h"
 #include "runtime/server_metrics.h"
 
@@ -63,6 +64,14 @@ class ReplicatedCommitter : public Committer {
   void RunOnLog(std::function<Status(storage::TxnLog*)> fn, std::function<void(Status)> done);
 
   const consensus::Replica& replica() const { return *replica_; }
+  // The configuration the core counts with now, with addresses (docs/membership.md).
+  DynamicConfig CurrentDynamicConfig() const;
+  // Called with the new configuration whenever the core's changes (an entry appended or
+  // truncated, a snapshot installed), before any message for it is sent: the server opens
+  // links to members that joined.
+  void SetMembershipObserver(std::function<void(const DynamicConfig&)> observer) {
+    membership_observer_ = std::move(observer);
+  }
 
  private:
   void Pump();
@@ -72,10 +81,12 @@ class ReplicatedCommitter : public Committer {
   void SendMessage(consensus::Message m);
   void HandleInbox(const consensus::Message& m);
   void ProposeStamped(Txn txn);
+  ReconfigContext ReconfigContextNow(const Txn& request) const;
   // Serving as leader or follower once synced; otherwise not serving, or read-only when the
   // config allows it and no leader has been found for a grace period.
   NodeRole WantedRole() const;
   void UpdateRole();
+  void NotifyMembershipChange();
   // Logs an election's outcome (with its zxid) and records its time.
   void LogRoleChange(NodeRole have, NodeRole want);
 
@@ -98,6 +109,9 @@ class ReplicatedCommitter : public Committer {
   int64_t not_serving_since_ms_;
   ServerMetrics* metrics_ = nullptr;
   int64_t leading_since_ms_ = 0;
+  std::function<void(const DynamicConfig&)> membership_observer_;
+  int64_t reported_membership_zxid_ = 0;
+  std::string reported_membership_text_;
   bool disk_busy_ = false;
   bool failed_ = false;
   int64_t next_sync_id_ = 1;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "config/dynamic_config.h"
 #include "env/file_system.h"
 #include "storage/recovery.h"
 
@@ -136,9 +137,22 @@ Status Server::RecoverReplica() {
   auto peer_options = PeerTransportOptionsOf(config_);
   if (!peer_options.ok()) return peer_options.status();
 
+  // The membership at the recovered state: a reconfig's (its /zookeeper/config, carried by the
+  // snapshot) over the static server.N lines. Entries in the log may change it again.
+  std::vector<ServerSpec> members = config_.servers;
+  if (const Znode* node = recovered->state.tree().Find(kConfigPath); node && !node->data.empty()) {
+    auto dynamic = ParseDynamicConfig(node->data);
+    if (dynamic.ok()) {
+      members = dynamic->servers;
+      peer_options->peers.clear();
+      for (const ServerSpec& s : members) {
+        peer_options->peers.push_back({s.id, s.host, s.quorum_port});
+      }
+    }
+  }
   consensus::ReplicaOptions replica_options;
   replica_options.id = config_.my_id;
-  for (const ServerSpec& s : config_.servers) {
+  for (const ServerSpec& s : members) {
     (s.observer ? replica_options.observers : replica_options.voters).push_back(s.id);
   }
   replica_options.election_timeout_ticks = 10;
@@ -192,6 +206,17 @@ Status Server::RecoverReplica() {
         std::_Exit(1);
       });
   replicated_ = committer.get();
+  replicated_->SetMembershipObserver([this](const DynamicConfig& config) {
+    // Links are added, never dropped: a removed leader leads until its removal commits, and a
+    // truncated change may bring a member back. A removed member's link goes idle (the core
+    // sends it nothing).
+    for (const ServerSpec& s : config.servers)
+      peer_addresses_[s.id] = {s.id, s.host, s.quorum_port};
+    std::vector<PeerAddress> peers;
+    for (const auto& [id, address] : peer_addresses_) peers.push_back(address);
+    peers_->SetPeers(peers);
+  });
+  for (const PeerAddress& p : peers_->options().peers) peer_addresses_[p.id] = p;
   replicated_->SetMetrics(metrics_.get());
   node_->SetCommitter(std::move(committer));
   AttachOperability();

@@ -10,6 +10,7 @@
 // core thread: every Node call happens there. The admin API and /metrics (AdminServer) run on
 // a thread of their own and ask the core for what they show.
 #include <boost/asio.hpp>
+#include <map>
 #include <memory>
 
 #include "config/config.h"
@@ -60,9 +61,10 @@ class Server {
   std::unique_ptr<ServerMetrics> metrics_ = std::make_unique<ServerMetrics>();
   std::unique_ptr<Snapshotter> snapshotter_;
   std::unique_ptr<Node> node_;
-  DiskCommitter* committer_ = nullptr;         // standalone; owned by node_
-  ReplicatedCommitter* replicated_ = nullptr;  // in an ensemble; owned by node_
-  std::unique_ptr<PeerTransport> peers_;       // in an ensemble
+  DiskCommitter* committer_ = nullptr;                         // standalone; owned by node_
+  ReplicatedCommitter* replicated_ = nullptr;                  // in an ensemble; owned by node_
+  std::map<consensus::MemberId, PeerAddress> peer_addresses_;  // every member ever configured
+  std::unique_ptr<PeerTransport> peers_;                       // in an ensemble
   std::unique_ptr<AdminServer> admin_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer ticker_;

@@ -1,8 +1,11 @@
 // StateMachine::Apply: the write side. Checks follow the order ZooKeeper's PrepRequestProcessor
 // applies them in, so the first failing check (and so the error code a client sees) is the same.
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include "base/assert.h"
+#include "config/dynamic_config.h"
 #include "statemachine/path.h"
 #include "statemachine/quota.h"
 #include "statemachine/state_machine.h"
@@ -265,6 +268,35 @@ ApplyResult StateMachine::ApplyOp(const OpContext& ctx, const WriteOp& op) {
   return result;
 }
 
+ApplyResult StateMachine::ApplyReconfig(const Txn& txn) {
+  // The leader decided (runtime/reconfig_planner.h): the entry holds either the new dynamic
+  // config, or the error its request earned ("error:<code>"), logged so every member answers
+  // the client alike. The version is the entry's own zxid, known only once it was logged.
+  ApplyResult result;
+  constexpr std::string_view kErrorPrefix = "error:";
+  if (txn.request.compare(0, kErrorPrefix.size(), kErrorPrefix) == 0) {
+    result.err = static_cast<int32_t>(std::strtol(txn.request.c_str() + kErrorPrefix.size(),
+                                                  nullptr, 10));
+    if (result.err == zk::kOk) result.err = zk::kMarshallingError;
+    return result;
+  }
+  auto config = ParseDynamicConfig(txn.request);
+  if (!config.ok()) {
+    result.err = zk::kMarshallingError;
+    return result;
+  }
+  config->version = txn.zxid;
+  std::string text = FormatDynamicConfig(*config);
+  tree_.SetData(kConfigPath, text, /*data_null=*/false, txn.zxid, txn.time_ms, nullptr);
+  const Znode* node = tree_.Find(kConfigPath);
+  result.triggers.push_back({kConfigPath, zk::kEventNodeDataChanged, node->acl});
+  // ZooKeeper answers a reconfig like a getData of /zookeeper/config.
+  jute::Writer w(&result.body);
+  w.WriteBuffer(text);
+  zk::Encode(w, node->ToStat());
+  return result;
+}
+
 ApplyResult StateMachine::ApplyMulti(const OpContext& outer, const std::string& request) {
   // All or nothing: each op applies with an undo record; on the first failure everything is
   // rolled back and the results say OK for the ops before it, its own error for it, and
@@ -345,10 +377,7 @@ ApplyResult StateMachine::Apply(const Txn& txn) {
     return result;
   }
   if (txn.type == zk::kMulti) return ApplyMulti(ctx, txn.request);
-  if (txn.type == zk::kReconfig) {
-    result.err = zk::kReconfigDisabled;
-    return result;
-  }
+  if (txn.type == zk::kReconfig) return ApplyReconfig(txn);
   WriteOp op;
   jute::Reader r(txn.request);
   if (!DecodeWriteOp(txn.type, r, &op)) {

@@ -96,6 +96,7 @@ class StateMachine {
   int32_t ApplySetAcl(const OpContext& ctx, const zk::SetAclRequest& req, zk::Stat* stat);
   int32_t ApplyCheck(const OpContext& ctx, const zk::CheckVersionRequest& req);
   ApplyResult ApplyMulti(const OpContext& ctx, const std::string& request);
+  ApplyResult ApplyReconfig(const Txn& txn);
   ApplyResult ApplyOp(const OpContext& ctx, const WriteOp& op);
   void CloseSession(const OpContext& ctx, int64_t session_id, ApplyResult* result);
 
