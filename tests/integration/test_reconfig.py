@@ -94,6 +94,7 @@ def test_removing_the_leader_hands_over_and_the_removed_member_stops_serving(tmp
                    what="a remaining voter to lead")
         wait_until(lambda: e.mode(old) not in ("leader", "follower"), timeout=10,
                    what="the removed leader to stop serving")
+        assert "removed from the ensemble" in old.read_log()
         c.create("/after", b"y")  # two voters of two commit it
         for m in others:
             k = KazooClient(hosts=m.connect_string, timeout=4.0)

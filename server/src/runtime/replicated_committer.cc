@@ -1,5 +1,7 @@
 #include "runtime/replicated_committer.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "runtime/reconfig_planner.h"
 #include "zk/codes.h"
@@ -173,6 +175,15 @@ void ReplicatedCommitter::NotifyMembershipChange() {
   DynamicConfig config = CurrentDynamicConfig();
   CORRAL_LOG(kInfo) << "membership now " << config.servers.size() << " members (from zxid 0x"
                     << std::hex << reported_membership_zxid_ << std::dec << ")";
+  bool listed = std::any_of(config.servers.begin(), config.servers.end(),
+                            [&](const ServerSpec& s) { return s.id == node_->config().my_id; });
+  if (!listed) {
+    // It says so once per change: a removed member does not serve, vote or campaign, and an
+    // operator looking at a silent member should not have to guess why.
+    CORRAL_LOG(kWarn) << "this member was removed from the ensemble by the configuration at zxid 0x"
+                      << std::hex << reported_membership_zxid_ << std::dec
+                      << "; it serves no clients until a reconfig adds it again";
+  }
   if (membership_observer_) membership_observer_(config);
 }
 
