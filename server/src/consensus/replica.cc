@@ -637,6 +637,7 @@ void Replica::AppendToLog(Txn txn) {
 void Replica::SetMembership(Membership membership, int64_t zxid) {
   membership_ = std::move(membership);
   membership_zxid_ = zxid;
+  ++membership_generation_;
   for (auto it = progress_.begin(); it != progress_.end();) {
     it = membership_.Contains(it->first) ? std::next(it) : progress_.erase(it);
   }

@@ -156,6 +156,9 @@ class Replica {
   int64_t membership_zxid() const { return membership_zxid_; }
   // The dynamic config text of the entry that set the membership; empty for the base one.
   const std::string& membership_text() const { return membership_text_; }
+  // Counts the changes of the membership (an entry appended or truncated, a snapshot's): a
+  // driver compares it to know when to act on the new one. At least 1 after construction.
+  uint64_t membership_generation() const { return membership_generation_; }
   // The membership in force at `zxid` (base_zxid() or later): for a snapshot taken there.
   Membership MembershipAt(int64_t zxid) const;
   int64_t base_zxid() const { return base_zxid_; }
@@ -261,7 +264,8 @@ class Replica {
   Membership membership_;        // newest in the log
   int64_t membership_zxid_ = 0;  // the entry that set it; 0 when it is base_membership_
   std::string membership_text_;  // that entry's request
-  Membership base_membership_;   // in force at base_zxid_
+  uint64_t membership_generation_ = 0;
+  Membership base_membership_;  // in force at base_zxid_
 
   std::vector<Message> out_now_;
   std::vector<Message> out_after_persist_;

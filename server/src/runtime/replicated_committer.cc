@@ -166,22 +166,19 @@ void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
 }
 
 void ReplicatedCommitter::NotifyMembershipChange() {
-  if (replica_->membership_zxid() == reported_membership_zxid_ &&
-      replica_->membership_text() == reported_membership_text_) {
-    return;
-  }
-  reported_membership_zxid_ = replica_->membership_zxid();
-  reported_membership_text_ = replica_->membership_text();
+  if (replica_->membership_generation() == reported_membership_generation_) return;
+  reported_membership_generation_ = replica_->membership_generation();
+  const int64_t zxid = replica_->membership_zxid();
   DynamicConfig config = CurrentDynamicConfig();
   CORRAL_LOG(kInfo) << "membership now " << config.servers.size() << " members (from zxid 0x"
-                    << std::hex << reported_membership_zxid_ << std::dec << ")";
+                    << std::hex << zxid << std::dec << ")";
   bool listed = std::any_of(config.servers.begin(), config.servers.end(),
                             [&](const ServerSpec& s) { return s.id == node_->config().my_id; });
   if (!listed) {
     // It says so once per change: a removed member does not serve, vote or campaign, and an
     // operator looking at a silent member should not have to guess why.
     CORRAL_LOG(kWarn) << "this member was removed from the ensemble by the configuration at zxid 0x"
-                      << std::hex << reported_membership_zxid_ << std::dec
+                      << std::hex << zxid << std::dec
                       << "; it serves no clients until a reconfig adds it again";
   }
   if (membership_observer_) membership_observer_(config);
@@ -240,6 +237,8 @@ void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine
     CORRAL_LOG(kInfo) << "synced from the leader's snapshot at zxid 0x" << std::hex
                       << installed->last_applied_zxid() << std::dec;
     node_->ReplaceState(std::move(*installed));
+    // A snapshot's membership is known before its state is installed; its addresses only now.
+    reported_membership_generation_ = 0;
   }
   for (size_t i = applied_early; i < rd.committed.size(); ++i) on_commit_(rd.committed[i]);
   for (const Message& m : rd.inbox) HandleInbox(m);

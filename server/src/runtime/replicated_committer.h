@@ -110,8 +110,7 @@ class ReplicatedCommitter : public Committer {
   ServerMetrics* metrics_ = nullptr;
   int64_t leading_since_ms_ = 0;
   std::function<void(const DynamicConfig&)> membership_observer_;
-  int64_t reported_membership_zxid_ = 0;
-  std::string reported_membership_text_;
+  uint64_t reported_membership_generation_ = 0;  // 0: not yet reported (the core starts at 1)
   bool disk_busy_ = false;
   bool failed_ = false;
   int64_t next_sync_id_ = 1;
