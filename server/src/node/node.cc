@@ -224,9 +224,12 @@ void Node::TouchSession(int64_t session_id) {
     touched_sessions_.insert(session_id);
     return;
   }
-  if (auto local = read_only_sessions_.find(session_id); local != read_only_sessions_.end()) {
-    local->second.deadline_ms = clock_->MonotonicMs() + local->second.timeout_ms;
-    return;
+  if (role_ == NodeRole::kReadOnly) {  // off the request path of a serving member
+    auto local = read_only_sessions_.find(session_id);
+    if (local != read_only_sessions_.end()) {
+      local->second.deadline_ms = clock_->MonotonicMs() + local->second.timeout_ms;
+      return;
+    }
   }
   auto it = session_deadline_ms_.find(session_id);
   if (it == session_deadline_ms_.end()) return;
