@@ -1,6 +1,7 @@
 #include "sim/simulation.h"
 
 #include "base/assert.h"
+#include "config/dynamic_config.h"
 #include "sim/digest.h"
 #include "sim/fault_injector.h"
 #include "sim/requests.h"
@@ -398,17 +399,21 @@ std::string Simulation::Describe() const {
 bool Simulation::CheckConverged() { return Converged(); }
 
 Txn Simulation::ReconfigTxn(const consensus::Membership& membership) {
-  std::string text;
+  DynamicConfig config;
   for (const auto* ids : {&membership.voters, &membership.observers}) {
     for (MemberId id : *ids) {
-      text += "server." + std::to_string(id) + "=127.0.0.1:" + std::to_string(20000 + id) + ":" +
-              std::to_string(30000 + id) +
-              (ids == &membership.voters ? ":participant\n" : ":observer\n");
+      ServerSpec spec;
+      spec.id = id;
+      spec.host = "127.0.0.1";
+      spec.quorum_port = static_cast<int>(20000 + id);
+      spec.election_port = static_cast<int>(30000 + id);
+      spec.observer = ids == &membership.observers;
+      config.servers.push_back(spec);
     }
   }
   Txn txn;
   txn.type = zk::kReconfig;
-  txn.request = text;
+  txn.request = FormatDynamicConfig(config);
   return txn;
 }
 

@@ -4,24 +4,11 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/strings.h"
 #include "client/one_shot_exchange.h"
 
 namespace corral::client {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // Chunked transfer coding: hex size line, data, CRLF, ..., a zero-size chunk, trailers.
 StatusOr<std::string> Dechunk(std::string_view body) {
@@ -31,7 +18,7 @@ StatusOr<std::string> Dechunk(std::string_view body) {
     if (line_end == std::string_view::npos) return Status::Corruption("truncated chunk size");
     std::string_view size_text = body.substr(0, line_end);
     size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions
-    size_text = Trim(size_text);
+    size_text = TrimSpace(size_text);
     size_t size = 0;
     auto [end, ec] =
         std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
@@ -78,10 +65,10 @@ StatusOr<HttpResponse> ParseHttpResponse(std::string_view raw) {
     headers = next == std::string_view::npos ? std::string_view() : headers.substr(next + 2);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string name = Lower(Trim(line.substr(0, colon)));
-    std::string_view value = Trim(line.substr(colon + 1));
+    std::string name = ToLowerAscii(TrimSpace(line.substr(0, colon)));
+    std::string_view value = TrimSpace(line.substr(colon + 1));
     if (name == "content-type") response.content_type = std::string(value);
-    if (name == "transfer-encoding" && Lower(value).find("chunked") != std::string::npos) {
+    if (name == "transfer-encoding" && ToLowerAscii(value).find("chunked") != std::string::npos) {
       chunked = true;
     }
     if (name == "content-length") {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "base/strings.h"
 #include "config/properties_parser.h"
 #include "config/text_file.h"
 
@@ -41,18 +42,7 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// Java's String.trim, which ZooKeeper applies to every key and value.
-std::string Trim(std::string_view s) {
-  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string Trim(std::string_view s) { return std::string(TrimSpace(s)); }
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -213,7 +203,7 @@ class Builder {
   // Only true and false, ignoring case. Java's Boolean.parseBoolean reads every other word as
   // false, which silently turns a typo ("ture", "yes") into the opposite of what was meant.
   Status SetBool(const Setting& s, bool* field) {
-    std::string lower = Lower(s.value);
+    std::string lower = ToLowerAscii(s.value);
     if (lower == "true") {
       *field = true;
     } else if (lower == "false") {
@@ -471,8 +461,8 @@ class Builder {
     CORRAL_RETURN_IF_ERROR(ReadMyId());
     const ServerLine& me = servers_.at(c.my_id);
     if (peer_type && peer_type_observer != me.spec.observer) {
-      Warn(*peer_type, "peerType " + Lower(peer_type->value) + " does not match " + me.setting.key +
-                           " (" + (me.spec.observer ? "observer" : "participant") +
+      Warn(*peer_type, "peerType " + ToLowerAscii(peer_type->value) + " does not match " +
+                           me.setting.key + " (" + (me.spec.observer ? "observer" : "participant") +
                            "); the server line is used, as in ZooKeeper");
     }
     return ResolveEnsembleClientPort(me);
@@ -571,7 +561,7 @@ Status ApplyJuteMaxBuffer(Builder& b, const Setting& s) {
   // ZooKeeper reads it with Integer.decode, so hex (0x…) is common in the wild.
   std::optional<int64_t> value;
   std::string_view text = s.value;
-  if (StartsWith(Lower(text), "0x") && text.size() > 2) {
+  if (StartsWith(ToLowerAscii(text), "0x") && text.size() > 2) {
     int64_t parsed = 0;
     auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), parsed, 16);
     if (ec == std::errc() && end == text.data() + text.size()) value = parsed;
@@ -618,7 +608,7 @@ Status ApplySuperDigest(Builder& b, const Setting& s) {
 }
 
 Status ApplyLogLevel(Builder& b, const Setting& s) {
-  std::string level = Lower(s.value);
+  std::string level = ToLowerAscii(s.value);
   if (level != "debug" && level != "info" && level != "warn" && level != "error") {
     return b.Fail(s, "expected debug, info, warn or error, got " + Quote(s.value));
   }
@@ -627,7 +617,7 @@ Status ApplyLogLevel(Builder& b, const Setting& s) {
 }
 
 Status ApplyPeerType(Builder& b, const Setting& s) {
-  std::string type = Lower(s.value);
+  std::string type = ToLowerAscii(s.value);
   if (type != "observer" && type != "participant") {
     return b.Fail(s, "expected participant or observer, got " + Quote(s.value));
   }
@@ -829,11 +819,11 @@ const KeyRule* FindRule(std::string_view key) {
 }
 
 std::optional<std::string> Builder::NearestKnownKey(const std::string& key) {
-  std::string lower = Lower(key);
+  std::string lower = ToLowerAscii(key);
   std::string without_prefix =
       StartsWith(lower, kSystemPropertyPrefix) ? lower.substr(kSystemPropertyPrefix.size()) : lower;
   auto matches = [&](std::string_view name) {
-    std::string candidate = Lower(name);
+    std::string candidate = ToLowerAscii(name);
     return candidate == lower || candidate == without_prefix;
   };
   for (const KeyRule& rule : kKeyRules) {

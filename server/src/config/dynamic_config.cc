@@ -5,22 +5,13 @@
 #include <cstdlib>
 
 #include "base/hex.h"
+#include "base/strings.h"
 
 namespace corral {
 namespace {
 
 constexpr std::string_view kServerPrefix = "server.";
 constexpr std::string_view kVersionPrefix = "version=";
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool ParseInt(std::string_view s, int base, int64_t* out) {
   if (s.empty() || s.size() > 20) return false;
@@ -36,7 +27,7 @@ bool ParseInt(std::string_view s, int base, int64_t* out) {
 }  // namespace
 
 StatusOr<ServerSpec> ParseServerLine(std::string_view line) {
-  line = Trim(line);
+  line = TrimSpace(line);
   size_t equals = line.find('=');
   int64_t id = 0;
   if (line.substr(0, kServerPrefix.size()) != kServerPrefix || equals == std::string_view::npos ||
@@ -44,7 +35,7 @@ StatusOr<ServerSpec> ParseServerLine(std::string_view line) {
       id <= 0) {
     return Status::InvalidArgument("expected server.N=..., got " + std::string(line));
   }
-  return ParseServerSpec(id, std::string(Trim(line.substr(equals + 1))));
+  return ParseServerSpec(id, std::string(TrimSpace(line.substr(equals + 1))));
 }
 
 StatusOr<DynamicConfig> ParseDynamicConfig(std::string_view text) {
@@ -53,7 +44,7 @@ StatusOr<DynamicConfig> ParseDynamicConfig(std::string_view text) {
   int line_number = 0;
   while (!text.empty()) {
     size_t newline = text.find('\n');
-    std::string_view line = Trim(text.substr(0, newline));
+    std::string_view line = TrimSpace(text.substr(0, newline));
     text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
     ++line_number;
     if (line.empty()) continue;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "jute/reader.h"
 #include "zk/codes.h"
 #include "zk/records.h"
@@ -15,9 +16,8 @@ std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
   std::string item;
   auto flush = [&] {
-    size_t b = item.find_first_not_of(" \t\r");
-    size_t e = item.find_last_not_of(" \t\r");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    std::string_view trimmed = TrimSpace(item);
+    if (!trimmed.empty()) out.emplace_back(trimmed);
     item.clear();
   };
   for (char c : s) {
