@@ -96,6 +96,23 @@ def test_observer_does_not_count_toward_a_majority(with_observer):
     e.await_serving(timeout=30)
     assert e.mode(observer) == "observer"
 
+    # The case that tells the rules apart: one follower and the observer gone. Counted as a
+    # voter the observer would make the quorum 3 of 4 and the two left could not commit; not
+    # counted, they are 2 of 3 voters and writes go on.
+    leader = e.leader()
+    stopped = [e.followers()[0], observer]
+    for m in stopped:
+        os.kill(m.proc.pid, signal.SIGSTOP)
+    try:
+        c = KazooClient(hosts=leader.connect_string, timeout=4.0)
+        c.start(timeout=20)
+        c.create("/without-observer", b"")  # commits with two of the three voters
+        c.stop()
+        c.close()
+    finally:
+        for m in stopped:
+            os.kill(m.proc.pid, signal.SIGCONT)
+
 
 def test_observer_is_never_elected_and_catches_up_after_a_restart(with_observer):
     e = with_observer
