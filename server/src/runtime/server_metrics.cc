@@ -2,7 +2,6 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
-#include <prometheus/summary.h>
 
 #include <chrono>
 
@@ -12,11 +11,11 @@ namespace corral {
 namespace {
 
 // ZooKeeper's Prometheus provider: BASIC summaries report the median, ADVANCED ones also the
-// 90th and 99th percentiles, with these tolerated errors; the Java client keeps observations
-// for ten minutes in five buckets by default.
-prometheus::Summary::Quantiles QuantilesOf(bool advanced) {
-  if (!advanced) return {{0.5, 0.05}};
-  return {{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}};
+// 90th and 99th percentiles; the Java client keeps observations for ten minutes in five
+// buckets by default.
+std::vector<double> QuantilesOf(bool advanced) {
+  if (!advanced) return {0.5};
+  return {0.5, 0.9, 0.99};
 }
 constexpr std::chrono::minutes kSummaryWindow{10};
 constexpr int kSummaryAgeBuckets = 5;
@@ -40,17 +39,31 @@ void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
 
 }  // namespace
 
-ZkSummary::ZkSummary(prometheus::Registry& registry, const std::string& name, bool advanced)
-    : name_(name),
-      summary_(&prometheus::BuildSummary().Name(name).Help(name).Register(registry).Add(
-          {}, QuantilesOf(advanced), kSummaryWindow, kSummaryAgeBuckets)) {}
+ZkSummary::ZkSummary(const std::string& name, bool advanced)
+    : name_(name), quantiles_(QuantilesOf(advanced)), window_(kSummaryWindow, kSummaryAgeBuckets) {}
 
 void ZkSummary::Observe(int64_t value) {
-  summary_->Observe(static_cast<double>(value));
+  window_.Observe(value);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
   AtomicMin(min_, value);
   AtomicMax(max_, value);
+}
+
+prometheus::MetricFamily ZkSummary::Family() const {
+  prometheus::MetricFamily f;
+  f.name = name_;
+  f.help = name_;  // ZooKeeper's help text is the name itself
+  f.type = prometheus::MetricType::Summary;
+  prometheus::ClientMetric m;
+  m.summary.sample_count = static_cast<uint64_t>(count_.load(std::memory_order_relaxed));
+  m.summary.sample_sum = static_cast<double>(sum_.load(std::memory_order_relaxed));
+  std::vector<double> values = window_.Quantiles(quantiles_);
+  for (size_t i = 0; i < quantiles_.size(); ++i) {
+    m.summary.quantile.push_back({quantiles_[i], values[i]});
+  }
+  f.metric.push_back(std::move(m));
+  return f;
 }
 
 void ZkSummary::AddMonitorValues(MonitorValues* out) const {
@@ -67,12 +80,12 @@ void ZkSummary::AddMonitorValues(MonitorValues* out) const {
 
 ServerMetrics::ServerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      read_latency_(*registry_, "readlatency", /*advanced=*/true),
-      update_latency_(*registry_, "updatelatency", /*advanced=*/true),
-      fsync_time_(*registry_, "fsynctime", /*advanced=*/false),
-      snapshot_time_(*registry_, "snapshottime", /*advanced=*/false),
-      db_init_time_(*registry_, "dbinittime", /*advanced=*/false),
-      election_time_(*registry_, "election_time", /*advanced=*/false),
+      read_latency_("readlatency", /*advanced=*/true),
+      update_latency_("updatelatency", /*advanced=*/true),
+      fsync_time_("fsynctime", /*advanced=*/false),
+      snapshot_time_("snapshottime", /*advanced=*/false),
+      db_init_time_("dbinittime", /*advanced=*/false),
+      election_time_("election_time", /*advanced=*/false),
       looking_count_{"looking_count", MakeCounter(*registry_, "looking_count")},
       commit_count_{"commit_count", MakeCounter(*registry_, "commit_count")},
       proposal_count_{"proposal_count", MakeCounter(*registry_, "proposal_count")},
@@ -99,6 +112,10 @@ ServerMetrics::~ServerMetrics() = default;
 
 std::vector<prometheus::MetricFamily> ServerMetrics::Collect() const {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (const ZkSummary* s : {&read_latency_, &update_latency_, &fsync_time_, &snapshot_time_,
+                             &db_init_time_, &election_time_}) {
+    families.push_back(s->Family());
+  }
   for (auto& f : process_.Collect()) families.push_back(std::move(f));
   return families;
 }

@@ -19,27 +19,30 @@
 
 #include "node/monitor_values.h"
 #include "runtime/process_metrics.h"
+#include "runtime/window_quantiles.h"
 
 namespace prometheus {
 class Counter;
 class Registry;
-class Summary;
 }  // namespace prometheus
 
 namespace corral {
 
-// A ZooKeeper summary: the Prometheus summary (quantiles over a sliding window) plus the
+// A ZooKeeper summary: quantiles over a sliding window (a Prometheus summary family) plus the
 // count, sum, min and max mntr shows.
 class ZkSummary {
  public:
-  ZkSummary(prometheus::Registry& registry, const std::string& name, bool advanced);
+  ZkSummary(const std::string& name, bool advanced);
   void Observe(int64_t value);
   // avg_<name>, min_<name>, max_<name>, cnt_<name>, sum_<name>.
   void AddMonitorValues(MonitorValues* out) const;
+  // The Prometheus summary: windowed quantiles, count and sum since the start.
+  prometheus::MetricFamily Family() const;
 
  private:
   std::string name_;
-  prometheus::Summary* summary_;
+  std::vector<double> quantiles_;
+  WindowQuantiles window_;
   std::atomic<int64_t> count_{0};
   std::atomic<int64_t> sum_{0};
   std::atomic<int64_t> min_{INT64_MAX};
