@@ -31,6 +31,10 @@ struct EnsembleStatus {
   int synced_observers = 0;
   int pending_syncs = 0;  // syncs waiting on the leader: always 0, it answers them at once
   int64_t leader_uptime_ms = 0;
+  // The newest configuration does not list this member (srvr says so, since the member then
+  // serves no one); removed_by_zxid is that configuration's version (0 if it is the static one).
+  bool removed = false;
+  int64_t removed_by_zxid = 0;
 };
 
 class Committer {
@@ -49,6 +53,9 @@ class Committer {
   virtual void Sync(std::function<void(int64_t zxid)> done) { done(0); }
   // On the core thread.
   virtual EnsembleStatus ensemble_status() const { return EnsembleStatus{}; }
+  // The configuration this member counts with, as /zookeeper/config shows it (server.N lines
+  // and version=); empty standalone. For `conf`, as ZooKeeper's "membership:" section.
+  virtual std::string MembershipText() const { return ""; }
 };
 
 // Commits every entry as soon as it is submitted: nothing survives a restart. For unit tests

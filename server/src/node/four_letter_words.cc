@@ -74,7 +74,13 @@ std::string Node::FourLetterWord(const std::string& word) {
     return role_ == NodeRole::kReadOnly ? "ro" : "rw";
   }
   if ((word == "srvr" || word == "stat") && role_ == NodeRole::kNotServing) {
-    return "This ZooKeeper instance is not currently serving requests\n";
+    // ZooKeeper's sentence first (tools match it), then why, when the reason is a removal.
+    std::string answer = "This ZooKeeper instance is not currently serving requests\n";
+    if (EnsembleStatus e = ensemble_status(); e.removed) {
+      answer += "Reason: removed from the ensemble by the configuration of version " +
+                HexDigits(e.removed_by_zxid) + "\n";
+    }
+    return answer;
   }
   if (word == "srvr" || word == "stat") {
     out << "Zookeeper version: " << summary.version << "\n";
@@ -112,6 +118,15 @@ std::string Node::FourLetterWord(const std::string& word) {
         << "\n"
         << "clientPortListenBacklog=-1\n"
         << "serverId=" << config_.my_id << "\n";
+    if (std::string membership = committer_->MembershipText(); !membership.empty()) {
+      // ZooKeeper's quorum section; the configuration is the one this member counts with.
+      out << "initLimit=" << config_.init_limit_ticks << "\n"
+          << "syncLimit=" << config_.sync_limit_ticks << "\n"
+          << "electionAlg=3\n"
+          << "peerType=" << (role_ == NodeRole::kObserver ? 1 : 0) << "\n"
+          << "membership: \n"
+          << membership;
+    }
     return out.str();
   }
   if (word == "cons") {

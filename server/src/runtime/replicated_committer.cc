@@ -401,6 +401,10 @@ void ReplicatedCommitter::LogRoleChange(NodeRole have, NodeRole want) {
   }
 }
 
+std::string ReplicatedCommitter::MembershipText() const {
+  return FormatDynamicConfig(CurrentDynamicConfig());
+}
+
 EnsembleStatus ReplicatedCommitter::ensemble_status() const {
   EnsembleStatus s;
   s.replicated = true;
@@ -419,8 +423,11 @@ EnsembleStatus ReplicatedCommitter::ensemble_status() const {
   } else {
     s.peer_state = "looking - election";
   }
-  for (const ServerSpec& spec : node_->config().servers) {
-    if (!spec.observer) s.quorum_size++;
+  const consensus::Membership& membership = replica_->membership();
+  s.quorum_size = static_cast<int>(membership.voters.size());
+  if (!membership.Contains(node_->config().my_id)) {
+    s.removed = true;
+    s.removed_by_zxid = CurrentDynamicConfig().version;
   }
   if (role == NodeRole::kLeader) {
     for (const consensus::PeerProgress& p : replica_->PeerProgresses()) {

@@ -53,6 +53,7 @@ class ReplicatedCommitter : public Committer {
   void Submit(Txn txn) override;
   void Sync(std::function<void(int64_t zxid)> done) override;
   EnsembleStatus ensemble_status() const override;
+  std::string MembershipText() const override;
   // Elections, proposals and their times go to `metrics` (may stay null). Before the first tick.
   void SetMetrics(ServerMetrics* metrics) { metrics_ = metrics; }
 
