@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "env/fault_file_system.h"
-#include "storage/atomic_file.h"
 #include "storage/file_names.h"
 #include "storage/log_segment.h"
 #include "storage/record_format.h"
@@ -387,64 +386,6 @@ TEST_F(RecoveryTest, PurgeWithoutAValidSnapshotRemovesNothing) {
   EXPECT_FALSE(purged->snapshots.oldest_kept_zxid.has_value());
   EXPECT_TRUE(purged->removed_segments.empty());
   EXPECT_TRUE(fs.Exists(only.path));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Metadata files
-// ---------------------------------------------------------------------------------------------
-
-TEST(AtomicFile, WriteReadReplace) {
-  env::FaultFileSystem fs;
-  ASSERT_TRUE(fs.CreateDir("/data").ok());
-  EXPECT_EQ(ReadAtomicFile(&fs, "/data/currentEpoch").status().code(), Status::Code::kNotFound);
-  ASSERT_TRUE(WriteFileAtomically(&fs, "/data/currentEpoch", "5").ok());
-  EXPECT_EQ(*ReadAtomicFile(&fs, "/data/currentEpoch"), "5");
-  ASSERT_TRUE(WriteFileAtomically(&fs, "/data/currentEpoch", "6").ok());
-  EXPECT_EQ(*ReadAtomicFile(&fs, "/data/currentEpoch"), "6");
-  EXPECT_FALSE(fs.Exists("/data/currentEpoch.tmp"));
-  fs.Crash(1, env::CrashMode::kDropUnsynced);
-  EXPECT_EQ(*ReadAtomicFile(&fs, "/data/currentEpoch"), "6");
-}
-
-TEST(AtomicFile, DamageIsCorruption) {
-  env::FaultFileSystem fs;
-  ASSERT_TRUE(fs.CreateDir("/data").ok());
-  ASSERT_TRUE(WriteFileAtomically(&fs, "/data/acceptedEpoch", "12").ok());
-  std::string bytes = *fs.ReadFile("/data/acceptedEpoch");
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    for (int bit = 0; bit < 8; ++bit) {
-      env::FaultFileSystem local;
-      ASSERT_TRUE(local.CreateDir("/data").ok());
-      std::string damaged = bytes;
-      damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
-      auto f = local.CreateFile("/data/acceptedEpoch");
-      ASSERT_TRUE((*f)->Append(damaged).ok());
-      auto read = ReadAtomicFile(&local, "/data/acceptedEpoch");
-      EXPECT_EQ(read.status().code(), Status::Code::kCorruption) << i << " " << bit;
-    }
-  }
-  auto f = fs.CreateFile("/data/empty");
-  EXPECT_EQ(ReadAtomicFile(&fs, "/data/empty").status().code(), Status::Code::kCorruption);
-}
-
-TEST(AtomicFile, CrashAtAnyPointLeavesTheOldOrTheNewValue) {
-  for (uint64_t ops = 0; ops < 20; ++ops) {
-    for (auto mode : {env::CrashMode::kDropUnsynced, env::CrashMode::kTearUnsynced}) {
-      env::FaultFileSystem fs;
-      ASSERT_TRUE(fs.CreateDir("/data").ok());
-      ASSERT_TRUE(WriteFileAtomically(&fs, "/data/currentEpoch", "old").ok());
-      fs.CrashAfterOps(ops);
-      Status st = WriteFileAtomically(&fs, "/data/currentEpoch", "new-value");
-      fs.Crash(ops, mode);
-      auto read = ReadAtomicFile(&fs, "/data/currentEpoch");
-      ASSERT_TRUE(read.ok()) << ops << ": " << read.status().ToString();
-      if (st.ok()) {
-        EXPECT_EQ(*read, "new-value");
-      } else {
-        EXPECT_TRUE(*read == "old" || *read == "new-value") << *read;
-      }
-    }
-  }
 }
 
 }  // namespace

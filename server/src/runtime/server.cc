@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "config/dynamic_config.h"
 #include "env/file_system.h"
+#include "storage/atomic_file.h"
 #include "storage/recovery.h"
 
 namespace corral {
@@ -98,6 +100,7 @@ Status Server::Recover() {
         node_->OnCommitted(txn);
         metrics_->Committed();
         snapshotter_->Committed(node_->state());
+        if (txn.type == zk::kReconfig) RewriteDynamicConfigFile();
       },
       [this](const std::vector<Txn>& txns, const Status& why) { node_->OnAborted(txns, why); },
       [](const Status& why) {
@@ -199,6 +202,7 @@ Status Server::RecoverReplica() {
         node_->OnCommitted(txn);
         metrics_->Committed();
         snapshotter_->Committed(node_->state());
+        if (txn.type == zk::kReconfig) RewriteDynamicConfigFile();
       },
       [](const Status& why) {
         CORRAL_LOG(kError) << "stopping: " << why.ToString();
@@ -221,6 +225,41 @@ Status Server::RecoverReplica() {
   node_->SetCommitter(std::move(committer));
   AttachOperability();
   return Status::Ok();
+}
+
+void Server::RewriteDynamicConfigFile() {
+  const std::string& path = config_.dynamic_config_file;
+  if (path.empty()) return;
+  const Znode* node = node_->state().tree().Find(kConfigPath);
+  if (node == nullptr || node->data.empty()) return;
+  auto config = ParseDynamicConfig(node->data);
+  if (!config.ok() || config->version == dynamic_config_file_version_) return;  // an error entry
+  bool listed = std::any_of(config->servers.begin(), config->servers.end(),
+                            [&](const ServerSpec& s) { return s.id == config_.my_id; });
+  if (!listed) {
+    // This member could not start from a file without its own line; it keeps the file that
+    // names it, and the log and snapshot say it was removed.
+    CORRAL_LOG(kInfo) << "dynamicConfigFile " << path
+                      << " left as it is: the new configuration does not list this member";
+    return;
+  }
+  // As ZooKeeper's dynamic file: server lines only, the version is not in it. The checksummed
+  // log and snapshot hold the same configuration; this copy is for people and tools, and a
+  // restart takes the configuration from the snapshot and the log when they have one. Written
+  // on the core thread: reconfigs are rare and the file is a few hundred bytes.
+  int64_t version = config->version;
+  config->version = 0;
+  Status st =
+      storage::WritePlainFileAtomically(env::PosixFileSystem(), path, FormatDynamicConfig(*config));
+  if (!st.ok()) {
+    CORRAL_LOG(kWarn) << "cannot rewrite dynamicConfigFile " << path << ": " << st.ToString()
+                      << "; the configuration of version " << HexDigits(version)
+                      << " is in the log and the snapshot all the same";
+    return;
+  }
+  dynamic_config_file_version_ = version;
+  CORRAL_LOG(kInfo) << "dynamicConfigFile " << path << " now holds the configuration of version "
+                    << HexDigits(version);
 }
 
 Status Server::Listen() {

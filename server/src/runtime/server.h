@@ -54,6 +54,8 @@ class Server {
   // What every mode shares once its node exists: metrics hooks, the admin API.
   void AttachOperability();
   void TakeSnapshot(Snapshotter::Written written);
+  // After a reconfig entry commits: dynamicConfigFile (when set) gets the new server lines.
+  void RewriteDynamicConfigFile();
 
   Config config_;
   boost::asio::io_context io_;
@@ -64,6 +66,7 @@ class Server {
   DiskCommitter* committer_ = nullptr;                         // standalone; owned by node_
   ReplicatedCommitter* replicated_ = nullptr;                  // in an ensemble; owned by node_
   std::map<consensus::MemberId, PeerAddress> peer_addresses_;  // every member ever configured
+  int64_t dynamic_config_file_version_ = 0;                    // what the file holds now
   std::unique_ptr<PeerTransport> peers_;                       // in an ensemble
   std::unique_ptr<AdminServer> admin_;
   boost::asio::ip::tcp::acceptor acceptor_;

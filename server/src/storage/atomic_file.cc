@@ -8,12 +8,17 @@ namespace corral::storage {
 
 Status WriteFileAtomically(env::FileSystem* fs, const std::string& path,
                            std::string_view contents) {
-  std::string temp_path = path + kTempSuffix;
   std::string record;
   AppendRecord(&record, RecordType::kMetadata, contents);
+  return WritePlainFileAtomically(fs, path, record);
+}
+
+Status WritePlainFileAtomically(env::FileSystem* fs, const std::string& path,
+                                std::string_view contents) {
+  std::string temp_path = path + kTempSuffix;
   auto file = fs->CreateFile(temp_path);
   if (!file.ok()) return file.status();
-  Status st = (*file)->Append(record);
+  Status st = (*file)->Append(contents);
   if (st.ok()) st = (*file)->Sync();
   if (st.ok()) st = (*file)->Close();
   if (st.ok()) st = fs->Rename(temp_path, path);

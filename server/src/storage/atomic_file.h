@@ -14,6 +14,10 @@ namespace corral::storage {
 // over `path`, and the directory synced. After OK the new value survives a crash; after a
 // failure (or a crash) `path` holds the old value or the new one, never a mix.
 Status WriteFileAtomically(env::FileSystem* fs, const std::string& path, std::string_view contents);
+// The same for a file people and other tools read as it is (ZooKeeper's dynamicConfigFile):
+// `contents` unframed, so no checksum; only for copies of what a checksummed file also holds.
+Status WritePlainFileAtomically(env::FileSystem* fs, const std::string& path,
+                                std::string_view contents);
 
 // The value WriteFileAtomically stored: NotFound when the file does not exist, Corruption
 // (naming the file) when it does not check out.
