@@ -103,10 +103,26 @@ class Server:
     def connect_string(self):
         return "127.0.0.1:%d" % self.port
 
+    # Set to keep the server.N lines in a dynamicConfigFile beside zoo.cfg, as ZooKeeper does
+    # for reconfig; the file is written once, then it is the server's to rewrite.
+    dynamic_config = False
+
+    @property
+    def dynamic_config_path(self):
+        return os.path.join(self.workdir, "zoo.cfg.dynamic")
+
     def write_config(self):
         path = os.path.join(self.workdir, "zoo.cfg")
+        config = dict(self.config)
+        if self.dynamic_config:
+            lines = {k: config.pop(k) for k in list(config) if k.startswith("server.")}
+            if not os.path.exists(self.dynamic_config_path):
+                with open(self.dynamic_config_path, "w") as f:
+                    for k, v in lines.items():
+                        f.write("%s=%s\n" % (k, v))
+            config["dynamicConfigFile"] = self.dynamic_config_path
         with open(path, "w") as f:
-            for k, v in self.config.items():
+            for k, v in config.items():
                 f.write("%s=%s\n" % (k, v))
         return path
 
@@ -232,7 +248,7 @@ class Ensemble:
     tenths of a second (Corral's election timeout is one to two tickTimes)."""
 
     def __init__(self, workdir, size=3, extra_config=None, tick_ms=200, proxied=False,
-                 observers=()):
+                 observers=(), dynamic_config=False):
         """proxied: every peer link goes through a PeerProxy (tests/integration/peer_proxy.py),
         so partition() can cut links; each member's config then names the proxies as its
         peers' addresses. observers: the ids configured with the observer role."""
@@ -261,8 +277,40 @@ class Ensemble:
             with open(os.path.join(member.data_dir, "myid"), "w") as f:
                 f.write("%d\n" % i)
             member.member_id = i
+            member.dynamic_config = dynamic_config
             self.members[i] = member
+        self.workdir = workdir
+        self.extra_config = dict(extra_config or {})
+        self.dynamic_config = dynamic_config
         self.tick_ms = tick_ms
+        self.spares = {}
+
+    def spare(self, member_id, observer=False):
+        """Starts a member the ensemble does not know yet, configured as one that will be added
+        by reconfig: its own server line and the ensemble's. `server_line` is what a reconfig
+        joining list gives for it."""
+        quorum_port, election_port = free_listen_port(), free_listen_port()
+        spec = "127.0.0.1:%d:%d:%s" % (quorum_port, election_port,
+                                       "observer" if observer else "participant")
+        config = {"tickTime": str(self.tick_ms), "initLimit": "10", "syncLimit": "5",
+                  "ensembleId": "test-ensemble"}
+        config.update(self.extra_config)
+        any_member = next(iter(self.members.values()))
+        for k, v in any_member.config.items():
+            if k.startswith("server."):
+                config[k] = v
+        config["server.%d" % member_id] = spec
+        member = CorralServer(os.path.join(self.workdir, "member%d" % member_id), config)
+        member.port = free_listen_port()
+        member.config["clientPort"] = str(member.port)
+        member.dynamic_config = self.dynamic_config
+        with open(os.path.join(member.data_dir, "myid"), "w") as f:
+            f.write("%d\n" % member_id)
+        member.member_id = member_id
+        member.server_line = "server.%d=%s;127.0.0.1:%d" % (member_id, spec, member.port)
+        self.spares[member_id] = member
+        member.start()
+        return member
 
     @property
     def connect_string(self):
@@ -328,7 +376,7 @@ class Ensemble:
             p.unblock()
 
     def stop(self):
-        for m in self.members.values():
+        for m in list(self.members.values()) + list(self.spares.values()):
             m.stop()
         for p in self.proxies.values():
             p.close()

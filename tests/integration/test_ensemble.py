@@ -6,17 +6,14 @@ carry on after a retriable disconnect), SIGSTOP of a member, and restarts.
 """
 import os
 import signal
-import threading
 import time
 
 import pytest
-from kazoo.client import KazooClient
-from kazoo.exceptions import ConnectionLoss, SessionExpiredError, NodeExistsError
-from kazoo.retry import KazooRetry
 
 import zkwire as z
 from conftest import TARGET
 from servers import Ensemble, wait_until
+from writers import KazooWriter as Writer, kazoo_client as client
 
 pytestmark = pytest.mark.skipif(TARGET == "zookeeper", reason="starts a Corral ensemble")
 
@@ -28,14 +25,6 @@ def ensemble(tmp_path):
         yield e.start()
     finally:
         e.stop()
-
-
-def client(hosts, **kwargs):
-    retry = KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5, deadline=30)
-    c = KazooClient(hosts=hosts, timeout=kwargs.pop("timeout", 4.0), connection_retry=retry,
-                    command_retry=None, **kwargs)
-    c.start(timeout=20)
-    return c
 
 
 def move_session(member, session, last_zxid_seen):
@@ -149,44 +138,6 @@ def test_active_session_on_a_follower_is_not_expired(ensemble):
         assert conn.request(z.OP_EXISTS, z.path_watch_request("/alive")) is not None
     finally:
         conn.close()
-
-
-class Writer:
-    """Creates sequential-free znodes in a loop through one client, recording each one the
-    ensemble acknowledged; retriable errors are tolerated (the outcome is then unknown)."""
-
-    def __init__(self, c, prefix):
-        self.c = c
-        self.prefix = prefix
-        self.acked = []
-        self.unknown = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        i = 0
-        while not self.stop.is_set():
-            path = "%s/w-%06d" % (self.prefix, i)
-            i += 1
-            try:
-                self.c.create(path, b"v")
-                self.acked.append(path)
-            except NodeExistsError:
-                self.acked.append(path)  # an earlier attempt whose answer was lost did commit
-            except (ConnectionLoss, SessionExpiredError):
-                self.unknown += 1
-                time.sleep(0.02)
-            except Exception:  # noqa: BLE001 (kazoo raises several kinds while reconnecting)
-                self.unknown += 1
-                time.sleep(0.02)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(timeout=30)
 
 
 def check_all_present(ensemble, paths):

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The synchronous API of libzookeeper_mt is declared only for THREADED builds. */
 #ifndef THREADED
@@ -667,6 +668,8 @@ static void scenario_writer(const char *base) {
     zhandle_t *zh = connect_zk();
     const char *env = getenv("CORRAL_WRITER_SECONDS");
     double seconds = env ? atof(env) : 5.0;
+    /* A test that does not know in advance how long its load must last creates this file. */
+    const char *stop_file = getenv("CORRAL_WRITER_STOP_FILE");
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     int rc = zoo_create(zh, base, "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, NULL, 0);
@@ -675,6 +678,7 @@ static void scenario_writer(const char *base) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > seconds)
             break;
+        if (stop_file != NULL && access(stop_file, F_OK) == 0) break;
         char path[512];
         snprintf(path, sizeof path, "%s/w-%06d", base, i);
         rc = zoo_create(zh, path, "v", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, NULL, 0);
