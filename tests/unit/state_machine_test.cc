@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "base/hex.h"
 #include "jute/reader.h"
 #include "jute/writer.h"
 #include "statemachine/acl.h"
@@ -588,6 +589,19 @@ TEST(StateMachineBuiltIns, ConfigNodeIsReadOnlyForEveryoneButSuper) {
   EXPECT_EQ(h.SetData("/zookeeper/config", "x").err, zk::kNoAuth);
   h.sm.SetConfigData("server.1=127.0.0.1:2888:3888;2181\nversion=0");
   EXPECT_EQ(*h.GetData("/zookeeper/config").data, "server.1=127.0.0.1:2888:3888;2181\nversion=0");
+}
+
+TEST(StateMachineBuiltIns, ReconfigAppliesEvenWhenItsSessionIsGone) {
+  // The consensus core counts with a configuration from the moment its entry is logged;
+  // /zookeeper/config must follow it although the session that asked closed meanwhile (the
+  // simulator found members whose /zookeeper/config lagged their membership that way).
+  Harness h;
+  ASSERT_EQ(h.CloseSession(kS2).err, zk::kOk);
+  const std::string config = "server.1=127.0.0.1:2888:3888:participant;0.0.0.0:2181\n";
+  ApplyResult r = h.Apply(zk::kReconfig, config, kS2);
+  EXPECT_EQ(r.err, zk::kOk);
+  EXPECT_EQ(*h.GetData("/zookeeper/config").data, config + "version=" + HexDigits(h.zxid) + "\n");
+  ExpectConsistent(h.sm.tree());
 }
 
 TEST(StateMachineBuiltIns, SetConfigDataKeepsTheSizeAccounting) {

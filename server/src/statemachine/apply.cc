@@ -360,6 +360,11 @@ ApplyResult StateMachine::Apply(const Txn& txn) {
     }
     case kTxnEpochStart:
       return result;
+    case zk::kReconfig:
+      // Whatever became of the session that asked: the consensus core counts with the new
+      // membership from the moment the entry is in the log (consensus/membership.h), so
+      // /zookeeper/config must follow it even when the answer finds no client.
+      return ApplyReconfig(txn);
     case zk::kCloseSession:
       if (sessions_.count(txn.session_id) == 0) {
         result.err = zk::kSessionExpired;
@@ -377,7 +382,6 @@ ApplyResult StateMachine::Apply(const Txn& txn) {
     return result;
   }
   if (txn.type == zk::kMulti) return ApplyMulti(ctx, txn.request);
-  if (txn.type == zk::kReconfig) return ApplyReconfig(txn);
   WriteOp op;
   jute::Reader r(txn.request);
   if (!DecodeWriteOp(txn.type, r, &op)) {
