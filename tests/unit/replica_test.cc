@@ -10,9 +10,10 @@
 #include <memory>
 #include <set>
 
+#include "zk/codes.h"
+
 namespace corral::consensus {
 namespace {
-
 
 // One member: the core plus what its driver would persist and apply.
 struct Member {
@@ -321,6 +322,149 @@ TEST(ReplicaTest, ProposeOnAFollowerIsRefused) {
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kFailedPrecondition);
 }
+
+// --- membership edge cases the simulator found (docs/membership.md) -------------------------
+
+namespace membership_cases {
+
+Txn ReconfigEntry(int64_t zxid, const std::string& config_text) {
+  Txn t;
+  t.zxid = zxid;
+  t.type = zk::kReconfig;
+  t.request = config_text;
+  return t;
+}
+
+Txn EpochStart(int64_t epoch) {
+  Txn t;
+  t.zxid = MakeZxid(epoch, 0);
+  t.type = kTxnEpochStart;
+  return t;
+}
+
+std::unique_ptr<Replica> Make(MemberId id, std::vector<MemberId> voters, RecoveredLog log,
+                              HardState hard, env::Random* random) {
+  ReplicaOptions o;
+  o.id = id;
+  o.voters = std::move(voters);
+  o.election_timeout_ticks = 10;
+  return std::make_unique<Replica>(o, hard, std::move(log), random);
+}
+
+std::vector<Message> Drain(Replica* r) {
+  std::vector<Message> out;
+  while (r->HasReady()) {
+    Ready rd = r->TakeReady();
+    for (auto& m : rd.messages_now) out.push_back(m);
+    for (auto& m : rd.messages) out.push_back(m);
+    r->Advance(rd);
+  }
+  return out;
+}
+
+Message VoteRequest(MemberId from, MemberId to, int64_t epoch, int64_t last_zxid) {
+  Message m;
+  m.type = MessageType::kVoteRequest;
+  m.from = from;
+  m.to = to;
+  m.epoch = epoch;
+  m.last_zxid = last_zxid;
+  return m;
+}
+
+TEST(ReplicaMembershipTest, ASingleVoterLeadsOnlyOnceItsVoteIsDurable) {
+  // Leading before the epoch is on disk, a crash could lead the same epoch again with
+  // different entries under the same zxids.
+  env::SeededRandom random(3);
+  auto r = Make(1, {1}, RecoveredLog{}, HardState{}, &random);
+  for (int i = 0; i < 40 && r->role() != Role::kCandidate; ++i) r->Tick();
+  ASSERT_EQ(r->role(), Role::kCandidate);
+  Ready rd = r->TakeReady();
+  ASSERT_TRUE(rd.hard_state.has_value());
+  EXPECT_EQ(rd.hard_state->voted_for, 1);
+  EXPECT_EQ(r->role(), Role::kCandidate);  // not before the driver says it is durable
+  r->Advance(rd);
+  EXPECT_EQ(r->role(), Role::kLeader);
+}
+
+TEST(ReplicaMembershipTest, AMemberItsNewestConfigurationMadeAnObserverStillVotesAndCampaigns) {
+  // Member 3 holds an uncommitted entry that makes it an observer and leaves member 2 the only
+  // voter; member 2 lacks that entry, so it counts voters {2,3} and needs member 3's vote.
+  env::SeededRandom random(5);
+  RecoveredLog log;
+  log.entries = {EpochStart(1), ReconfigEntry(MakeZxid(1, 1),
+                                              "server.2=127.0.0.1:1:2:participant\n"
+                                              "server.3=127.0.0.1:3:4:observer\n")};
+  HardState hard;
+  hard.epoch = 1;
+  auto r = Make(3, {2, 3}, log, hard, &random);
+  EXPECT_EQ(r->role(), Role::kObserver);
+  Drain(r.get());
+  r->Step(VoteRequest(2, 3, 2, MakeZxid(1, 1)));
+  std::vector<Message> out = Drain(r.get());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::kVoteReply);
+  EXPECT_TRUE(out[0].granted);
+  // And with no leader it campaigns itself, asking the new configuration's voter (Raft
+  // thesis §4.2.2): it may be the only member that can bring the entry to a majority.
+  auto s = Make(3, {2, 3}, log, hard, &random);
+  std::vector<Message> asked;
+  for (int i = 0; i < 40 && asked.empty(); ++i) {
+    s->Tick();
+    for (const Message& m : Drain(s.get())) {
+      if (m.type == MessageType::kVoteRequest) asked.push_back(m);
+    }
+  }
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].to, 2);
+}
+
+TEST(ReplicaMembershipTest, ANeverConfiguredMemberWithNoLogGetsNoAnswer) {
+  env::SeededRandom random(9);
+  auto r = Make(1, {1, 2, 3}, RecoveredLog{}, HardState{}, &random);
+  Drain(r.get());
+  Message pre = VoteRequest(4, 1, 1, 0);
+  pre.pre_vote = true;
+  r->Step(pre);
+  EXPECT_TRUE(Drain(r.get()).empty());
+  r->Step(VoteRequest(4, 1, 1, 0));
+  EXPECT_TRUE(Drain(r.get()).empty());
+  EXPECT_EQ(r->epoch(), 0);  // not even its epoch moved
+  // A member this one does not list, but that holds the ensemble's log, is answered: a
+  // configuration not received here yet may have made it a voter.
+  r->Step(VoteRequest(4, 1, 1, MakeZxid(1, 5)));
+  std::vector<Message> out = Drain(r.get());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].granted);
+}
+
+TEST(ReplicaMembershipTest, AppendsFromALeaderNotInTheMembershipAreFollowed) {
+  // Member 3 knows voters {1,3}; member 2 was added by an entry it has not received and now
+  // leads epoch 2. Its appends are how member 3 learns the configuration.
+  env::SeededRandom random(11);
+  HardState hard;
+  hard.epoch = 1;
+  RecoveredLog log;
+  log.entries = {EpochStart(1)};
+  auto r = Make(3, {1, 3}, log, hard, &random);
+  Drain(r.get());
+  Message append;
+  append.type = MessageType::kAppend;
+  append.from = 2;
+  append.to = 3;
+  append.epoch = 2;
+  append.prev_zxid = MakeZxid(1, 0);
+  append.entries = {ReconfigEntry(MakeZxid(2, 1),
+                                  "server.1=127.0.0.1:1:2:participant\n"
+                                  "server.2=127.0.0.1:3:4:participant\n"
+                                  "server.3=127.0.0.1:5:6:participant\n")};
+  r->Step(append);
+  EXPECT_EQ(r->leader(), 2);
+  EXPECT_EQ(r->epoch(), 2);
+  EXPECT_TRUE(r->membership().IsVoter(2));
+}
+
+}  // namespace membership_cases
 
 }  // namespace
 }  // namespace corral::consensus

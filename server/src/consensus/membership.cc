@@ -23,13 +23,17 @@ Membership MembershipOf(const DynamicConfig& config) {
   return m;
 }
 
+std::optional<Membership> MembershipOfConfigText(std::string_view text) {
+  auto config = ParseDynamicConfig(text);
+  if (!config.ok()) return std::nullopt;
+  return MembershipOf(*config);
+}
+
 std::optional<Membership> MembershipOfEntry(const Txn& entry) {
   if (entry.type != zk::kReconfig) return std::nullopt;
   // The leader logs a reconfig entry only with a configuration it parsed itself; one that does
   // not parse is a refused request (its Apply answers the error) and changes nothing.
-  auto config = ParseDynamicConfig(entry.request);
-  if (!config.ok()) return std::nullopt;
-  return MembershipOf(*config);
+  return MembershipOfConfigText(entry.request);
 }
 
 size_t VoterChanges(const Membership& from, const Membership& to) {

@@ -5,6 +5,7 @@
 // committed or not, so that any two majorities of configurations one voter apart intersect
 // (docs/membership.md).
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "consensus/message.h"
@@ -27,6 +28,9 @@ struct Membership {
 };
 
 Membership MembershipOf(const DynamicConfig& config);
+// The membership of a dynamic config text (/zookeeper/config's data, a reconfig entry's
+// request), or nullopt when it does not parse.
+std::optional<Membership> MembershipOfConfigText(std::string_view text);
 // The membership a log entry sets, or nullopt for an entry that changes none.
 std::optional<Membership> MembershipOfEntry(const Txn& entry);
 // How many voters one must add or remove to turn `from` into `to`.

@@ -56,6 +56,23 @@ bool Replica::IsVoter(MemberId id) const { return membership_.IsVoter(id); }
 
 size_t Replica::Quorum() const { return membership_.Quorum(); }
 
+bool Replica::KnownVoter(MemberId id) const {
+  if (IsVoter(id) || base_membership_.IsVoter(id)) return true;
+  for (const Txn& entry : log_) {
+    if (auto m = MembershipOfEntry(entry); m && m->IsVoter(id)) return true;
+  }
+  return false;
+}
+
+bool Replica::MayCampaign() const {
+  if (IsVoter(options_.id)) return true;
+  // A voter that the newest, uncommitted configuration turns out (or into an observer) may be
+  // needed to elect the leader that commits it (Raft thesis §4.2.2): the only voters of the
+  // new configuration may lack that entry and so need its vote, while it counts only theirs.
+  // The simulator found an ensemble stuck without this.
+  return membership_zxid_ > commit_zxid_ && MembershipAt(membership_zxid_ - 1).IsVoter(options_.id);
+}
+
 void Replica::ResetElectionTimer() {
   election_elapsed_ = 0;
   randomized_election_timeout_ =
@@ -89,7 +106,7 @@ void Replica::BecomeFollower(int64_t epoch, MemberId leader) {
 
 void Replica::StartElection(bool pre_vote) {
   votes_.clear();
-  votes_.insert(options_.id);
+  if (IsVoter(options_.id)) votes_.insert(options_.id);  // see MayCampaign for the others
   pre_candidate_ = pre_vote;
   leader_ = 0;
   synced_target_known_ = false;
@@ -108,11 +125,11 @@ void Replica::StartElection(bool pre_vote) {
   }
   ResetElectionTimer();
   if (votes_.size() >= Quorum()) {
-    if (pre_vote) {
-      StartElection(false);
-    } else {
-      BecomeLeader();
-    }
+    // A pre-vote we win alone goes on to the real election. The real one, won with our own
+    // vote alone (a single voter), makes us leader only once that vote and epoch are durable
+    // (Advance): leading first, a crash could lead the same epoch again after a restart and
+    // give followers two different entries under one zxid.
+    if (pre_vote) StartElection(false);
     return;
   }
   for (MemberId m : membership_.voters) {
@@ -184,7 +201,7 @@ void Replica::Tick() {
     return;
   }
   election_elapsed_++;
-  if (role_ == Role::kObserver) {
+  if (role_ == Role::kObserver && !MayCampaign()) {
     // An observer never campaigns, but a leader silent for an election timeout is gone (or cut
     // off and stepped down): stop following it, so the node stops serving, until a leader's
     // message arrives and syncs this member again.
@@ -199,9 +216,16 @@ void Replica::Tick() {
 
 void Replica::Step(const Message& m) {
   // Messages from members outside the membership are dropped, except from the leader we
-  // follow: a leader that is removing itself leads until that entry commits.
+  // follow (a leader that is removing itself leads until that entry commits) and a leader's
+  // appends and snapshots: only a leader elected by a majority of voters sends them, and one
+  // that this member does not know yet is how it learns of a newer configuration (the
+  // simulator found a member left out for good: it dropped the appends that would have told it
+  // that it was still, or again, in the ensemble). Vote requests are sorted out by
+  // HandleVoteRequest, which answers voters of any configuration this member holds.
+  const bool judged_later = m.type == MessageType::kAppend || m.type == MessageType::kSnapshot ||
+                            m.type == MessageType::kVoteRequest;
   if (m.to != options_.id || m.from == options_.id ||
-      (progress_.count(m.from) == 0 && (m.from != leader_ || leader_ == 0))) {
+      (progress_.count(m.from) == 0 && !judged_later && (m.from != leader_ || leader_ == 0))) {
     return;
   }
   switch (m.type) {
@@ -287,7 +311,15 @@ void Replica::HandOver() {
 }
 
 void Replica::HandleVoteRequest(const Message& m) {
-  if (!IsVoter(m.from) || !IsVoter(options_.id)) return;
+  // Raft answers any candidate, and so must this: a candidate made a voter by a configuration
+  // this member has not received yet may need its vote, and two members with different
+  // uncommitted configurations could otherwise wait for each other forever (the simulator
+  // found both). Whether this member is itself a voter does not matter either: the candidate
+  // counts only the voters of its own configuration. The exception is a member that no
+  // configuration here lists as a voter and that holds none of the ensemble's log: one never
+  // configured, which must not disturb the ensemble even where every log is still empty.
+  // (Elsewhere the up-to-date rule below refuses a member with a stale log anyway.)
+  if (m.last_zxid == 0 && !KnownVoter(m.from)) return;
   // Leader stickiness: while this member has heard from a live leader within the election
   // timeout, it ignores campaigns, so a member that was only cut off from the leader cannot
   // depose it (and check quorum makes a leader that lost its majority step down).
@@ -820,6 +852,9 @@ void Replica::Advance(const Ready& rd) {
     if (installing_snapshot_zxid_ == rd.snapshot->zxid) installing_snapshot_zxid_ = 0;
   }
   if (!rd.committed.empty()) applied_zxid_ = std::max(applied_zxid_, rd.committed.back().zxid);
+  if (role_ == Role::kCandidate && !hard_dirty_ && votes_.size() >= Quorum()) {
+    BecomeLeader();  // won with its own vote alone, now durable (StartElection)
+  }
   MaybeCommit();
   CompactCache();
 }

@@ -190,6 +190,10 @@ class Replica {
   void SetEpoch(int64_t epoch);
   bool IsVoter(MemberId id) const;
   size_t Quorum() const;
+  // Whether this member may start an election: a voter, or see the definition.
+  bool MayCampaign() const;
+  // A voter of the newest configuration, the base one, or any in the log.
+  bool KnownVoter(MemberId id) const;
   void ResetElectionTimer();
 
   void HandleVoteRequest(const Message& m);
