@@ -66,6 +66,24 @@ void Checker::ObserveApply(MemberId id, int64_t applied_before, const Txn& entry
     return;
   }
   history_.emplace(z, mine);
+  if (auto membership = consensus::MembershipOfEntry(entry); membership && result.err == zk::kOk) {
+    // Applied in zxid order and new to the history: every earlier committed change is known.
+    if (!committed_memberships_.empty()) {
+      const consensus::Membership& before = committed_memberships_.rbegin()->second;
+      if (consensus::VoterChanges(before, *membership) > 1) {
+        auto ids = [](const std::vector<MemberId>& v) {
+          std::string s;
+          for (MemberId id : v) s += (s.empty() ? "" : ",") + std::to_string(id);
+          return "{" + s + "}";
+        };
+        Fail("the membership committed at " + ZxidString(z) + " changes voters " +
+             ids(before.voters) + " to " + ids(membership->voters) + " (committed at " +
+             ZxidString(committed_memberships_.rbegin()->first) +
+             "): one voter at a time keeps old and new majorities intersecting");
+      }
+    }
+    committed_memberships_[z] = *membership;
+  }
   if (entry.session_id != 0 && entry.type != kTxnEpochStart) {
     auto [it, inserted] =
         committed_requests_.emplace(std::make_pair(entry.session_id, entry.xid), z);

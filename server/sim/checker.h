@@ -12,6 +12,8 @@
 //   - zxids strictly increase in each member's apply order;
 //   - equal state digests at equal applied zxids, snapshot installs included;
 //   - no request committed twice (a duplicated forward proposed again);
+//   - each committed membership differs from the committed one before it by one voter at
+//     most (docs/membership.md: the single-server rule);
 //   - acknowledged writes: an ack is an apply on the client's member, so it is in the history by
 //     construction; per session, acks follow submission order (FIFO); and at the end every
 //     member has applied every acknowledged zxid.
@@ -21,6 +23,7 @@
 #include <string>
 #include <utility>
 
+#include "consensus/membership.h"
 #include "consensus/message.h"
 #include "statemachine/state_machine.h"
 #include "statemachine/txn.h"
@@ -42,6 +45,10 @@ class Checker {
   bool failed() const { return !failure_.empty(); }
   const std::string& failure() const { return failure_; }
 
+  // The membership the run starts with, before any committed reconfig.
+  void SetBaseMembership(consensus::Membership membership) {
+    committed_memberships_[0] = std::move(membership);
+  }
   void ObserveLeader(MemberId id, int64_t epoch);
   void ObserveEntry(MemberId id, const Txn& entry);
   // `applied_before` is the member's applied zxid before this entry.
@@ -58,6 +65,7 @@ class Checker {
   size_t committed_entries() const { return history_.size(); }
   size_t acknowledged_writes() const { return acks_; }
   size_t epochs_with_leader() const { return leaders_.size(); }
+  size_t committed_membership_changes() const { return committed_memberships_.size() - 1; }
   int64_t max_acknowledged_zxid() const { return max_acked_zxid_; }
 
  private:
@@ -76,6 +84,7 @@ class Checker {
   std::map<int64_t, uint64_t> entries_;   // zxid -> hash of the one entry with it
   std::map<int64_t, Committed> history_;  // applied somewhere, hence committed
   std::map<std::pair<int64_t, int32_t>, int64_t> committed_requests_;  // (session, xid) -> zxid
+  std::map<int64_t, consensus::Membership> committed_memberships_;  // by the entry's zxid
   std::map<int64_t, uint64_t> digests_;                  // zxid -> first digest seen at it
   std::map<int64_t, std::map<int32_t, int64_t>> acked_;  // session -> xid -> zxid
   size_t acks_ = 0;

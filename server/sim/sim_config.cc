@@ -61,6 +61,12 @@ SimConfig RandomConfig(uint64_t seed, int members) {
   c.client_timeout_ticks = r.Range(20, 150);
   // Drawn last, so the draws above stay what they were for every seed.
   c.observers = r.OneIn(3) ? 1 : 0;
+  if (r.OneIn(2)) {
+    // Membership changes interleaved with every fault above; spares give them members to add
+    // (removed members can come back too).
+    c.spares = static_cast<int>(r.Range(0, 2));
+    c.reconfig_ppm = r.Range(2000, 20000);
+  }
   return c;
 }
 
@@ -82,6 +88,7 @@ std::string DescribeConfig(const SimConfig& c) {
   const FaultPlan& f = c.faults;
   std::string s =
       "members=" + std::to_string(c.members) + " observers=" + std::to_string(c.observers) +
+      " spares=" + std::to_string(c.spares) + " reconfig_ppm=" + std::to_string(c.reconfig_ppm) +
       " election_ticks=" + std::to_string(c.replica.election_timeout_ticks) +
       " heartbeat_ticks=" + std::to_string(c.replica.heartbeat_ticks) +
       " append_max=" + std::to_string(c.replica.append_entries_max) +

@@ -37,6 +37,10 @@ struct SimConfig {
   // Members outside the starting membership (ids after the observers), for scenarios that add
   // them by reconfig; until then they never campaign and receive nothing.
   int spares = 0;
+  // Per tick during the chaos phase: a client asks for a membership change (adds a member from
+  // outside, removes one, changes a role; now and then two voters at once, which must be
+  // refused). 0: the membership never changes.
+  uint64_t reconfig_ppm = 0;
   consensus::ReplicaOptions replica;  // id and voters are filled per member
   int64_t fsync_ticks_max = 0;
   uint64_t local_snapshot_ppm = 0;

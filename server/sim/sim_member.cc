@@ -27,8 +27,17 @@ void SimMember::Restart() {
   // The state machine restarts from the snapshot only; the core replays the log after it.
   state_ = std::make_unique<StateMachine>(*disk_.snapshot().state);
   state_copy_ = disk_.snapshot().state;
-  replica_ = std::make_unique<consensus::Replica>(config_.replica, disk_.hard_state(),
-                                                  disk_.Recover(), &replica_random_);
+  // The membership at the snapshot is its /zookeeper/config when a reconfig made one (as the
+  // server recovers it), else the starting one; entries in the log may change it again.
+  consensus::ReplicaOptions options = config_.replica;
+  if (const Znode* node = state_->tree().Find(kConfigPath); node && !node->data.empty()) {
+    if (auto at = consensus::MembershipOfConfigText(node->data)) {
+      options.voters = at->voters;
+      options.observers = at->observers;
+    }
+  }
+  replica_ = std::make_unique<consensus::Replica>(options, disk_.hard_state(), disk_.Recover(),
+                                                  &replica_random_);
   order_epoch_ = -1;
   env_->trace().Event(env_->now(), "restart", id_, disk_.hard_state().epoch, disk_.snapshot().zxid,
                       disk_.log().empty() ? 0 : disk_.log().back().zxid);

@@ -25,6 +25,7 @@ Simulation::Simulation(SimConfig config)
   std::vector<MemberId> observers;
   for (int i = 1; i <= config_.members; ++i) voters.push_back(i);
   for (int i = 1; i <= config_.observers; ++i) observers.push_back(config_.members + i);
+  checker_.SetBaseMembership({voters, observers});
   uint64_t member_seeds = config_.seed ^ 0x6d656d626572ULL;
   for (MemberId id = 1; id <= config_.members + config_.observers + config_.spares; ++id) {
     MemberConfig mc;
@@ -375,6 +376,14 @@ bool Simulation::Converged() const {
   return true;
 }
 
+namespace {
+std::string IdList(const std::vector<MemberId>& ids) {
+  std::string s;
+  for (MemberId id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+  return "{" + s + "}";
+}
+}  // namespace
+
 std::string Simulation::Describe() const {
   std::string s;
   for (const auto& m : members_) {
@@ -388,7 +397,8 @@ std::string Simulation::Describe() const {
          " leader " + std::to_string(r.leader()) + " last " + ZxidString(r.last_zxid()) +
          " durable " + ZxidString(r.durable_zxid()) + " commit " + ZxidString(r.commit_zxid()) +
          " applied " + ZxidString(m->state().last_applied_zxid()) +
-         (r.Synced() ? " synced" : " not-synced") + (m->writing() ? " writing" : "") +
+         (r.Synced() ? " synced" : " not-synced") + " voters " + IdList(r.membership().voters) +
+         " observers " + IdList(r.membership().observers) + (m->writing() ? " writing" : "") +
          (m->fsync_stalled() ? " disk-stalled" : "");
   }
   s += "\n  network: " + std::to_string(network_.cut_links()) + " cut links, " +
@@ -454,7 +464,16 @@ RunResult Simulation::Run() {
       SimClient& c = clients_[probe];
       if (c.member == 0) {
         // (Re)connected: whatever was pending on the old connection is unknown; ask again.
-        Connect(probe, 1 + static_cast<MemberId>(random_.Uniform(members_.size())));
+        // Members the membership no longer lists serve no one, so the probe asks the others.
+        std::vector<MemberId> serving;
+        if (const MemberId leader = Leader(); leader != 0) {
+          const consensus::Membership& m = member(leader).replica().membership();
+          serving = m.voters;
+          serving.insert(serving.end(), m.observers.begin(), m.observers.end());
+        } else {
+          serving = member_ids();
+        }
+        Connect(probe, serving[random_.Uniform(serving.size())]);
         created = false;
       }
       if (!c.session_live && !c.session_requested) Submit(probe, CreateSessionTxn(0, 0, 30000));

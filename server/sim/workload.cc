@@ -1,5 +1,8 @@
 #include "sim/workload.h"
 
+#include <algorithm>
+
+#include "consensus/membership.h"
 #include "sim/requests.h"
 #include "sim/simulation.h"
 #include "zk/codes.h"
@@ -24,12 +27,13 @@ void Workload::Act(int index) {
     return;
   }
   if (static_cast<int>(c.outstanding.size()) >= config.client_outstanding_max) return;
-  if (!random_.Ppm(config.client_write_ppm)) return;
+  const bool reconfig = config.reconfig_ppm > 0 && random_.Ppm(config.reconfig_ppm);
+  if (!reconfig && !random_.Ppm(config.client_write_ppm)) return;
   if (!c.session_live) {
     if (!c.session_requested) sim_->Submit(index, CreateSessionTxn(0, 0, 30000));
     return;
   }
-  sim_->Submit(index, NextWrite(c));
+  sim_->Submit(index, reconfig ? NextReconfig(c) : NextWrite(c));
 }
 
 int32_t Workload::VersionFor(const SimClient& c, const std::string& path) {
@@ -58,6 +62,42 @@ Txn Workload::NextWrite(const SimClient& c) {
   if (roll < 88) return SetDataTxn(0, 0, plain, data, VersionFor(c, plain));
   if (roll < 98) return DeleteTxn(0, 0, plain, random_.OneIn(2) ? -1 : VersionFor(c, plain));
   return CloseSessionTxn(0, 0);
+}
+
+Txn Workload::NextReconfig(const SimClient& c) {
+  consensus::Membership next = sim_->member(c.member).replica().membership();
+  std::vector<MemberId> outside;
+  for (MemberId id : sim_->member_ids()) {
+    if (!next.Contains(id)) outside.push_back(id);
+  }
+  auto take = [&](std::vector<MemberId>* ids) {
+    const size_t i = random_.Uniform(ids->size());
+    const MemberId id = (*ids)[i];
+    ids->erase(ids->begin() + static_cast<std::ptrdiff_t>(i));
+    return id;
+  };
+  auto add = [](std::vector<MemberId>* ids, MemberId id) {
+    ids->insert(std::upper_bound(ids->begin(), ids->end(), id), id);
+  };
+  const uint64_t roll = random_.Uniform(100);
+  if (roll < 35 && !outside.empty()) {
+    add(random_.OneIn(3) ? &next.observers : &next.voters, take(&outside));
+  } else if (roll < 60 && next.voters.size() > 1) {
+    take(&next.voters);
+  } else if (roll < 70 && !next.observers.empty()) {
+    take(&next.observers);
+  } else if (roll < 80 && next.voters.size() > 1) {
+    add(&next.observers, take(&next.voters));  // a voter becomes an observer
+  } else if (roll < 90 && !next.observers.empty()) {
+    add(&next.voters, take(&next.observers));  // an observer becomes a voter
+  } else if (outside.size() >= 2) {
+    add(&next.voters, take(&outside));  // two voters at once: refused
+    add(&next.voters, take(&outside));
+  } else if (next.voters.size() > 2) {
+    take(&next.voters);
+    take(&next.voters);
+  }
+  return Simulation::ReconfigTxn(next);
 }
 
 }  // namespace corral::sim
