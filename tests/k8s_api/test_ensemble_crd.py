@@ -4,6 +4,7 @@ status and scale subresources behave as `kubectl scale`, an HPA and the operator
 import copy
 import json
 import os
+import re
 
 import pytest
 import yaml
@@ -57,6 +58,13 @@ def patch_status(kube, ns, name, status, extra=None):
     body = {"status": status, **(extra or {})}
     return kube.kubectl("patch", "-n", ns, "ensemble/" + name, "--subresource=status",
                         "--type=merge", "-p", json.dumps(body), check=False)
+
+
+def test_api_server_is_the_pinned_release(kube):
+    with open(os.path.join(MANIFESTS, "..", "tools", "k8s", "kubernetes", "go.mod")) as f:
+        pinned = re.search(r"^require k8s.io/kubernetes (v[0-9.]+)$", f.read(), re.M).group(1)
+    status, version = kube.request("GET", "/version")
+    assert status == 200 and version["gitVersion"] == pinned
 
 
 def test_crd_is_established_with_its_names_and_subresources(kube, crd):
