@@ -10,8 +10,9 @@ CORRAL_DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libssl-dev libyaml-cpp-dev protobuf-compiler libprotobuf-dev prometheus-cpp-dev
   libgtest-dev googletest libedit-dev
-  zookeeper libzookeeper-mt-dev python3-kazoo python3-pytest
+  zookeeper libzookeeper-mt-dev python3-kazoo python3-pytest python3-yaml
   prometheus  # promtool, which the metrics tests validate /metrics with
+  openssl     # certificates for the test kube-apiserver (tests/k8s_api)
 )
 
 corral_install_deps() {
