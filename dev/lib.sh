@@ -35,7 +35,7 @@ corral_install_deps() {
 # machine where these cannot be installed still runs every other test (the container test then
 # says it was skipped and why).
 CORRAL_CONTAINER_DEB_PACKAGES=(
-  podman buildah runc netavark aardvark-dns iptables  # the engine, its OCI runtime and network
+  podman buildah runc netavark iptables  # the engine, its OCI runtime and its network
   debootstrap  # makes the debian:bookworm base images locally: no registry is reachable here
 )
 

@@ -14,6 +14,7 @@ module ends, failed or not. Needs root (rootful podman; debootstrap) or password
 podman, buildah, runc and debootstrap, which ./dev/test installs; without them these tests are
 skipped and say why.
 """
+import ipaddress
 import json
 import os
 import pathlib
@@ -157,7 +158,8 @@ def image(tmp_path_factory):
     hits = re.findall(r"^\s*Hits:\s*(\d+)\s*/\s*(\d+)", log.read_text(), re.M)
     size = int(podman("image", "inspect", "--format", "{{.Size}}", image_id).stdout)
     BUILD_REPORT.extend([
-        "base images: %s (%.0f s)" % ((base.stdout.strip().splitlines() or ["?"])[-1], base_s),
+        "base images: %s (%.0f s)" % ((base.stdout.strip().splitlines() or ["?"])[-1]
+                                      .replace("base_images: ", ""), base_s),
         "image %s %s: %.1f MB, built in %.0f s (%s)"
         % (IMAGE_TAG, image_id[:12], size / 1e6, build_s,
            "compiled, ccache hits %s/%s" % hits[-1] if hits else "no compile: every layer cached"),
@@ -201,20 +203,24 @@ for tool in gcc g++ cmake make; do
   command -v $tool && { echo "BUILD TOOL $tool IN IMAGE"; exit 1; }
 done
 corral-server --help 2>&1 | head -n 1
-corralctl --help >/dev/null 2>&1 || corralctl help >/dev/null 2>&1 || true
+corralctl --help | head -n 1
+corral-dump 2>&1 | head -n 1
 test -w /data && test -w /datalog && echo writable
 """
-    r = podman("run", "--rm", "--network", "none", *_ulimits(), "--entrypoint", "bash", built,
+    r = podman("run", "--rm", "--network", "none", "--no-healthcheck", *_ulimits(),
+               "--entrypoint", "bash", built,
                "-c", script)
     lines = r.stdout.splitlines()
     assert lines[:2] == ["1000", "1000"]
     assert "usage: corral-server CONFIG" in r.stdout
+    assert "usage: corralctl [-server HOST:PORT" in r.stdout
+    assert "usage: corral-dump log FILE" in r.stdout
     assert lines[-1] == "writable"
 
 
 def test_entrypoint_in_the_image_refuses_a_member_without_an_id(built):
     r = podman("run", "--rm", "--network", "none", *_ulimits(), "--hostname", "webserver",
-               "--health-interval", "disable", "-e",
+               "--no-healthcheck", "-e",
                "CORRAL_SERVERS=server.1=a:2888:3888 server.2=b:2888:3888 server.3=c:2888:3888",
                built, check=False)
     assert r.returncode == 1
@@ -280,20 +286,29 @@ class Ensemble:
     def start(self):
         self.started = time.monotonic()
         name = "corral-ct-" + RUN_ID
-        self.network_id = podman("network", "create", "--label", "corral.test=" + RUN_ID,
-                                 name).stdout.strip()
+        # No DNS server on the network (--disable-dns): podman's would listen on the bridge's
+        # address in the host's namespace. The members get fixed addresses in the subnet podman
+        # picked and find each other by name through /etc/hosts instead; the server resolves
+        # names the same way either way (getaddrinfo).
+        self.network_id = podman("network", "create", "--disable-dns", "--label",
+                                 "corral.test=" + RUN_ID, name).stdout.strip()
+        subnet = json.loads(podman("network", "inspect", self.network_id).stdout)[0]
+        hosts = list(ipaddress.ip_network(subnet["subnets"][0]["subnet"]).hosts())
+        addresses = [str(hosts[10 + i]) for i in range(3)]
+        names = ["--add-host=corral-%d:%s" % (i, a) for i, a in enumerate(addresses)]
         servers = " ".join("server.%d=corral-%d:2888:3888;2181" % (i + 1, i) for i in range(3))
         for i in range(3):
             # Members 1 and 2 take their id from the StatefulSet-style hostname; member 3 from
-            # CORRAL_MYID with a hostname that has no ordinal. Peers find each other by network
-            # alias through the network's DNS, as pods do through a headless service.
+            # CORRAL_MYID with a hostname that has no ordinal.
             identity = (["--hostname", "corral-%d" % i] if i < 2
                         else ["--hostname", "corral-third", "-e", "CORRAL_MYID=3"])
             container_name = "%s-%d" % (name, i)
             r = podman(
                 "run", "-d", "--name", container_name, "--label", "corral.test=" + RUN_ID,
-                "--network", self.network_id, "--network-alias", "corral-%d" % i, *identity,
-                *_ulimits(), "--health-interval", "disable",  # no systemd here to run a timer
+                "--network", self.network_id, "--ip", addresses[i], *names, *identity,
+                # The image's HEALTHCHECK stays on, for `podman healthcheck run` below. (podman
+                # logs that it cannot schedule it without systemd; the container runs anyway.)
+                *_ulimits(),
                 "-p", "127.0.0.1::2181", "-p", "127.0.0.1::8080", "-p", "127.0.0.1::7000",
                 "-e", "CORRAL_SERVERS=" + servers, "-e", "CORRAL_ENSEMBLE_ID=container-test-" + RUN_ID,
                 "-e", "CORRAL_TICK_TIME=%d" % TICK_MS, self.image, check=False)
