@@ -61,9 +61,10 @@ derive_id() {
   fi
 }
 
-# Writes (or checks) <dir>/myid for a configuration with server lines.
-settle_myid() {  # data_dir
-  local file=$1/myid existing=""
+# Writes (or checks) <dir>/myid for a configuration with server lines; with the server.N lines
+# at hand (a generated configuration), first checks that the id is among them.
+settle_myid() {  # data_dir [server_lines]
+  local file=$1/myid lines=${2:-} existing="" ids
   derive_id
   if [ -f "$file" ]; then
     existing=$(head -n 1 "$file" | tr -d '[:space:]')
@@ -71,19 +72,25 @@ settle_myid() {  # data_dir
   if [ -z "$ID" ]; then
     if is_positive "$existing"; then
       ID=$existing
-      ID_FROM="$file"
-      note "member $ID (from $file; no CORRAL_MYID and no ordinal in the hostname)"
-      return
+      ID_FROM="from $file; no CORRAL_MYID and no ordinal in the hostname"
+    else
+      die "cannot tell which member this is: set CORRAL_MYID, or run it with a hostname ending" \
+        "in the StatefulSet ordinal (name-0 is member 1), or put the id in $file"
     fi
-    die "cannot tell which member this is: set CORRAL_MYID, or run it with a hostname ending in" \
-      "the StatefulSet ordinal (name-0 is member 1), or put the id in $file"
   fi
   if [ -n "$existing" ] && [ "$existing" != "$ID" ]; then
     die "$file says member \"$existing\" but this container is member $ID ($ID_FROM):" \
       "the volume belongs to another member. Attach the right volume, or delete $file if the" \
       "volume really is to become member $ID"
   fi
-  [ -n "$existing" ] || printf '%s\n' "$ID" >"$file"
+  if [ -n "$lines" ] && ! grep -q "^server\.$ID=" <<<"$lines"; then
+    ids=$(sed -n 's/^server\.\([0-9]*\)=.*/\1/p' <<<"$lines" | tr '\n' ' ')
+    die "member $ID ($ID_FROM) is not in CORRAL_SERVERS (ids: ${ids% })"
+  fi
+  if [ -z "$existing" ]; then
+    printf '%s\n' "$ID" >"$file.tmp"
+    mv "$file.tmp" "$file"
+  fi
   note "member $ID ($ID_FROM)"
 }
 
@@ -104,18 +111,13 @@ server_lines() {
 }
 
 generate_config() {  # file
-  local lines ids whitelist
+  local lines whitelist metrics
   lines=$(server_lines)
-  if [ -n "$lines" ]; then
-    settle_myid "$DATA_DIR"
-    ids=$(sed -n 's/^server\.\([0-9]*\)=.*/\1/p' <<<"$lines" | tr '\n' ' ')
-    grep -q "^server\.$ID=" <<<"$lines" ||
-      die "member $ID ($ID_FROM) is not in CORRAL_SERVERS (ids: ${ids% })"
-  fi
+  metrics=${CORRAL_METRICS_ENABLED:-true}
+  [[ $metrics =~ ^(true|false)$ ]] ||
+    die "CORRAL_METRICS_ENABLED must be true or false, got \"$metrics\""
+  [ -z "$lines" ] || settle_myid "$DATA_DIR" "$lines"
   # ruok is what the image's HEALTHCHECK asks; it must be answered whatever else is listed.
-  METRICS_ENABLED=${CORRAL_METRICS_ENABLED:-true}
-  [[ $METRICS_ENABLED =~ ^(true|false)$ ]] ||
-    die "CORRAL_METRICS_ENABLED must be true or false, got \"$METRICS_ENABLED\""
   whitelist=${CORRAL_4LW_WHITELIST:-ruok,srvr,mntr,isro}
   [[ ,$whitelist, =~ ,[[:space:]]*(ruok|\*)[[:space:]]*, ]] || whitelist="$whitelist,ruok"
   {
@@ -131,7 +133,7 @@ generate_config() {  # file
     echo "4lw.commands.whitelist=$whitelist"
     echo "admin.enableServer=${CORRAL_ADMIN_ENABLED:-true}"
     echo "admin.serverPort=${CORRAL_ADMIN_PORT:-8080}"
-    if [ "$METRICS_ENABLED" = true ]; then
+    if [ "$metrics" = true ]; then
       echo "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
       echo "metricsProvider.httpPort=${CORRAL_METRICS_PORT:-7000}"
     fi
@@ -163,7 +165,10 @@ mounted_data_dir() {  # config
   [[ $dir == /* ]] || dir=$(dirname "$1")/$dir
   printf '%s\n' "$dir"
 }
-has_server_lines() { grep -Eq '^[[:space:]]*(server\.[0-9]+[[:space:]]*[=:[:space:]]|server:)' "$1"; }
+# Server lines in the file itself, or in the dynamic configuration file it names.
+has_server_lines() {
+  grep -Eq '^[[:space:]]*(server\.[0-9]+[[:space:]]*[=:[:space:]]|server:|dynamicConfigFile[[:space:]]*[=:[:space:]])' "$1"
+}
 
 CONFIG=${CORRAL_CONFIG:-}
 if [ -z "$CONFIG" ]; then

@@ -53,7 +53,8 @@ class Box:
         cmd = ["bash", str(ENTRYPOINT), *args]
         if as_nobody:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-        return subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=30)
+        return subprocess.run(cmd, env=full_env, cwd=self.data.parent, capture_output=True,
+                              text=True, timeout=30)
 
     def config(self, result):
         assert result.returncode == 0, result.stderr
@@ -96,7 +97,8 @@ def test_member_id_is_the_pod_ordinal_plus_one(box):
 
 
 def test_explicit_id_wins_over_the_hostname_and_keys_come_from_the_environment(box):
-    r = box.run({"CORRAL_SERVERS": "1=a:2888:3888,2=b:2888:3888\n3=c:2888:3888",
+    (box.data.parent / "3=2:2888:3888").write_text("")  # what the entry, as a glob, matches
+    r = box.run({"CORRAL_SERVERS": "1=a:2888:3888,2=b:2888:3888\n3=[2001:db8::3]:2888:3888",
                  "CORRAL_MYID": "2", "CORRAL_TICK_TIME": "500", "CORRAL_ENSEMBLE_ID": "prod/zk",
                  "CORRAL_METRICS_ENABLED": "false", "CORRAL_4LW_WHITELIST": "srvr,mntr",
                  "CORRAL_CFG_EXTRA": "readonlymode.enabled=true\ntickTime=700"},
@@ -104,7 +106,7 @@ def test_explicit_id_wins_over_the_hostname_and_keys_come_from_the_environment(b
     cfg = box.config(r)
     assert (box.data / "myid").read_text() == "2\n"
     assert [cfg["server.%d" % i] for i in (1, 2, 3)] == \
-        ["a:2888:3888", "b:2888:3888", "c:2888:3888"]
+        ["a:2888:3888", "b:2888:3888", "[2001:db8::3]:2888:3888"]
     assert cfg["ensembleId"] == "prod/zk"
     assert "metricsProvider.className" not in cfg
     assert cfg["4lw.commands.whitelist"] == "srvr,mntr,ruok"  # the HEALTHCHECK needs ruok
@@ -153,6 +155,7 @@ def test_bad_input_is_refused_with_a_message(box, env, hostname, message):
     assert r.returncode == 1, r.stdout
     assert "ARGS:" not in r.stdout
     assert "corral-entrypoint: error: " + message in r.stderr
+    assert not (box.data / "myid").exists()  # a refused member leaves no identity behind
 
 
 @pytest.mark.skipif(os.getuid() == 0 and shutil.which("setpriv") is None,
@@ -193,6 +196,15 @@ def test_a_mounted_configuration_is_used_as_it_is(box):
     r = box.run(hostname="corral-1")
     assert r.stdout.startswith("ARGS: %s\n" % yaml)
     assert not (box.datalog / "myid").exists()  # standalone: no server lines, no myid
+
+    # Server lines in a dynamic configuration file count as server lines.
+    yaml.unlink()
+    dynamic = box.conf / "zoo.cfg"
+    dynamic.write_text("dataDir=%s\nclientPort=2181\ndynamicConfigFile=zoo.cfg.dynamic\n"
+                       % box.datalog)
+    r = box.run(hostname="corral-0")
+    assert r.returncode == 0, r.stderr
+    assert (box.datalog / "myid").read_text() == "1\n"
 
     r = box.run({"CORRAL_CONFIG": str(box.conf / "missing.cfg")})
     assert r.returncode == 1
