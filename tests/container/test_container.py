@@ -116,10 +116,18 @@ def image_id_of(name):
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def buildah_bud(target, tag, log):
+def image_names(image_id):
+    r = podman("image", "inspect", image_id, check=False)
+    return json.loads(r.stdout)[0].get("RepoTags") or [] if r.returncode == 0 else []
+
+
+def buildah_bud(target, tags, log):
     cmd = PREFIX + ["buildah", "bud", "--isolation", "chroot", "--pull=never", "--layers",
                     "--format", "docker", "--target", target, "--build-arg",
-                    "BUILD_JOBS=" + BUILD_JOBS, "--tag", tag, str(ROOT)]
+                    "BUILD_JOBS=" + BUILD_JOBS]
+    for tag in tags:
+        cmd += ["--tag", tag]
+    cmd.append(str(ROOT))
     with open(log, "a") as out:
         out.write("$ %s\n" % " ".join(cmd))
         out.flush()
@@ -138,33 +146,39 @@ def image(tmp_path_factory):
     base = run(PREFIX + [str(BASE_IMAGES)], timeout=20 * 60)
     base_s = time.monotonic() - started
 
+    # Two tags each: the shared one keeps the newest build (and its layers, the next build's
+    # cache) in the store; this run's own tag is removed when the module ends, and so is the
+    # build the shared tag named before, once nothing names it any more. Removing a tag only
+    # untags an image another tag still names, so no run removes an image another run is
+    # using, and CI on one machine does not fill the disk a commit at a time. The builder stage
+    # is tagged too, or its result would be left behind as a dangling image by every build.
+    run_tags = [IMAGE_TAG + "-" + RUN_ID, BUILDER_TAG + "-" + RUN_ID]
     previous = [image_id_of(IMAGE_TAG), image_id_of(BUILDER_TAG)]
     started = time.monotonic()
-    # The builder stage gets a tag of its own so that its result is not a dangling image the
-    # next build leaves behind; then the server target, which finds the builder in the cache.
-    buildah_bud("builder", BUILDER_TAG, log)
-    buildah_bud("server", IMAGE_TAG, log)
-    build_s = time.monotonic() - started
-    image_id = image_id_of(IMAGE_TAG)
-    assert image_id, "the build succeeded but %s is not in the store" % IMAGE_TAG
-    # The images this test built last time, now untagged: removed (with their own dangling
-    # layers) so that CI on one machine does not fill the disk a commit at a time. An image a
-    # concurrent run still uses is left alone.
-    for old in previous:
-        if old and old not in (image_id, image_id_of(BUILDER_TAG)):
-            podman("rmi", old, check=False)
-
-    # ccache's summary of the compile, when there was one: "Hits: 104 / 104 (100.0%)".
-    hits = re.findall(r"^\s*Hits:\s*(\d+)\s*/\s*(\d+)", log.read_text(), re.M)
-    size = int(podman("image", "inspect", "--format", "{{.Size}}", image_id).stdout)
-    BUILD_REPORT.extend([
-        "base images: %s (%.0f s)" % ((base.stdout.strip().splitlines() or ["?"])[-1]
-                                      .replace("base_images: ", ""), base_s),
-        "image %s %s: %.1f MB, built in %.0f s (%s)"
-        % (IMAGE_TAG, image_id[:12], size / 1e6, build_s,
-           "compiled, ccache hits %s/%s" % hits[-1] if hits else "no compile: every layer cached"),
-    ])
-    return image_id
+    try:
+        buildah_bud("builder", [BUILDER_TAG, run_tags[1]], log)
+        buildah_bud("server", [IMAGE_TAG, run_tags[0]], log)  # the builder comes from the cache
+        build_s = time.monotonic() - started
+        image_id = image_id_of(run_tags[0])
+        assert image_id, "the build succeeded but %s is not in the store" % run_tags[0]
+        # ccache's summary of the compile, when there was one: "Hits: 104 / 104 (100.0%)".
+        hits = re.findall(r"^\s*Hits:\s*(\d+)\s*/\s*(\d+)", log.read_text(), re.M)
+        size = int(podman("image", "inspect", "--format", "{{.Size}}", image_id).stdout)
+        base_line = (base.stdout.strip().splitlines() or ["?"])[-1].replace("base_images: ", "")
+        BUILD_REPORT.append("base images: %s (%.0f s)" % (base_line, base_s))
+        BUILD_REPORT.append(
+            "image %s %s: %.1f MB, built in %.0f s (%s)"
+            % (IMAGE_TAG, image_id[:12], size / 1e6, build_s,
+               "compiled, ccache hits %s/%s" % hits[-1] if hits
+               else "no compile: every layer cached"))
+        yield image_id
+    finally:
+        for tag in run_tags:
+            if image_id_of(tag):
+                podman("rmi", tag, check=False)
+        for old in previous:
+            if old and image_id_of(old) and not image_names(old):
+                podman("rmi", old, check=False)  # refused while a container still uses it
 
 
 BUILD_REPORT = []  # filled by `image`, printed once by the first test that uses it
