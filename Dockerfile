@@ -1,7 +1,9 @@
 # Corral's container image. Build and run: docs/container.md.
 #
-#   buildah bud --layers --format docker --target server -t corral .    (or: docker build --target server -t corral .)
-#   podman run -d -p 127.0.0.1:2181:2181 corral                          (one standalone member)
+#   buildah bud --layers --format docker --target server -t corral .
+#   podman run -d -p 127.0.0.1:2181:2181 corral          (one standalone member)
+# Written for buildah (what tests/container builds it with); Docker with BuildKit accepts the
+# same syntax, but no Docker engine has built it yet.
 #
 # Two stages: `builder` compiles on debian:bookworm with the -dev packages; `server` is
 # debian:bookworm-slim with only the shared libraries the binaries link, the binaries and the
@@ -51,10 +53,10 @@ RUN --mount=type=cache,target=/root/.cache/ccache,id=corral-ccache \
     rm -rf /tmp/build
 
 # ---------------------------------------------------------------------------------------------
-# operator: the Kubernetes operator (operator/src in /work/shared/DESIGN.md's layout) does not
-# exist yet. When it does, it gets its own builder stage (or joins `builder`) and a runtime
-# stage `FROM docker.io/library/debian:bookworm-slim AS operator` here, above `server`. Keep
-# `server` the last stage, so that a build without --target still gives the server.
+# operator: the Kubernetes operator (operator/src in the design's layout) does not exist yet.
+# When it does, it gets its own builder stage (or joins `builder`) and a runtime stage
+# `FROM docker.io/library/debian:bookworm-slim AS operator` here, above `server`. Keep `server`
+# the last stage, so that a build without --target still gives the server.
 
 # ---------------------------------------------------------------------------------------------
 FROM docker.io/library/debian:bookworm-slim AS server
