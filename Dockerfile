@@ -35,7 +35,7 @@ ARG BUILD_JOBS=
 # runs the code the tests ran. Only the three binaries the image ships; CORRAL_BUILD_TESTS=OFF
 # so neither GoogleTest nor the ZooKeeper C client is needed. The build directory lives and dies
 # inside this RUN: the layer holds only /out. Debug sections are stripped (the symbol table
-# stays, so a backtrace still names functions): 60 MB of DWARF for corral-server alone.
+# stays, so a backtrace still names functions): corral-server goes from 60 MB to 3.3 MB.
 RUN --mount=type=cache,target=/root/.cache/ccache,id=corral-ccache \
     set -eu; \
     export CCACHE_DIR=/root/.cache/ccache CCACHE_MAXSIZE=2G; \
