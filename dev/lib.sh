@@ -31,6 +31,34 @@ corral_install_deps() {
     "${missing[@]}" >/dev/null
 }
 
+# What tests/container needs to build the image and run it (rootful podman; see
+# docs/container.md). Kept apart from CORRAL_DEB_PACKAGES: dev/run needs none of it, and a
+# machine where these cannot be installed still runs every other test (the container test then
+# says it was skipped and why).
+CORRAL_CONTAINER_DEB_PACKAGES=(
+  podman buildah runc netavark iptables  # the engine, its OCI runtime and its network
+  debootstrap  # makes the debian:bookworm base images locally: no registry is reachable here
+)
+
+corral_install_container_deps() {
+  local missing=()
+  local pkg
+  for pkg in "${CORRAL_CONTAINER_DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev: installing Debian packages for the container test: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo -n true 2>/dev/null || { echo "dev: no root and no passwordless sudo"; return 1; }
+    sudo="sudo -n"
+  fi
+  $sudo apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
 corral_build() {
   cmake -S "$CORRAL_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
