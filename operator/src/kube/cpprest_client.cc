@@ -67,7 +67,7 @@ class CppRestClient : public ApiClient {
     const std::string path = ResourcePath(r, ns) + Query(o, true);
     Result result;
     try {
-      http_client client(U(config_.server), ClientConfig(o.timeout_seconds + 30));
+      http_client client(config_.server, ClientConfig(o.timeout_seconds + 30));
       web::http::http_request request = Request(web::http::methods::GET, path, "", "");
       web::http::http_response response = client.request(request).get();
       result.http_code = response.status_code();
@@ -85,8 +85,8 @@ class CppRestClient : public ApiClient {
         if (line.collection().empty()) continue;
         web::json::value event = web::json::value::parse(line.collection());
         WatchEvent e;
-        e.type = event.at(U("type")).as_string();
-        e.object = event.at(U("object")).serialize();
+        e.type = event.at("type").as_string();
+        e.object = event.at("object").serialize();
         if (!on_event(e)) break;
       }
       result.status = Status::Ok();
@@ -137,11 +137,11 @@ class CppRestClient : public ApiClient {
   web::http::http_request Request(const web::http::method& method, const std::string& path,
                                   const std::string& body, const std::string& content_type) const {
     web::http::http_request request(method);
-    request.set_request_uri(U(path));
-    request.headers().add(U("Accept"), U("application/json"));
-    request.headers().add(U("User-Agent"), U("corral-operator"));
+    request.set_request_uri(path);
+    request.headers().add("Accept", "application/json");
+    request.headers().add("User-Agent", "corral-operator");
     if (!config_.token.empty()) {
-      request.headers().add(U("Authorization"), U("Bearer " + config_.token));
+      request.headers().add("Authorization", "Bearer " + config_.token);
     }
     if (!body.empty()) request.set_body(body, content_type);
     return request;
@@ -152,7 +152,7 @@ class CppRestClient : public ApiClient {
     Result result;
     const std::string what = method + " " + path;
     try {
-      http_client client(U(config_.server), ClientConfig(timeout_seconds_));
+      http_client client(config_.server, ClientConfig(timeout_seconds_));
       web::http::http_response response =
           client.request(Request(method, path, body, content_type)).get();
       result.http_code = response.status_code();
