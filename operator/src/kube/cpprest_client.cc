@@ -16,7 +16,9 @@ using web::http::client::http_client_config;
 class CppRestClient : public ApiClient {
  public:
   CppRestClient(const ClusterConfig& config, int timeout_seconds)
-      : config_(config), timeout_seconds_(timeout_seconds) {}
+      : config_(config),
+        timeout_seconds_(timeout_seconds),
+        client_(config.server, ClientConfig(timeout_seconds)) {}
 
   Result Get(const Resource& r, const std::string& ns, const std::string& name) override {
     return Send(web::http::methods::GET, ResourcePath(r, ns, name), "", "");
@@ -152,9 +154,9 @@ class CppRestClient : public ApiClient {
     Result result;
     const std::string what = method + " " + path;
     try {
-      http_client client(config_.server, ClientConfig(timeout_seconds_));
+      // One client, so its connections (and TLS sessions) are kept and reused.
       web::http::http_response response =
-          client.request(Request(method, path, body, content_type)).get();
+          client_.request(Request(method, path, body, content_type)).get();
       result.http_code = response.status_code();
       result.body = response.extract_string(true).get();
     } catch (const std::exception& e) {
@@ -167,6 +169,7 @@ class CppRestClient : public ApiClient {
 
   const ClusterConfig config_;
   const int timeout_seconds_;
+  http_client client_;
 };
 
 }  // namespace

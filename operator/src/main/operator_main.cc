@@ -1,11 +1,20 @@
 // corral-operator: reconciles Ensembles (ensembles.corral.dev) into StatefulSets, Services, a
 // ConfigMap and a PodDisruptionBudget. Flags: manifests/README.md.
+#include <cpprest/json.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
+#include <thread>
 
+#include "base/log.h"
 #include "kube/config.h"
 #include "kube/cpprest_client.h"
+#include "kube/members.h"
+#include "kube/reconciler.h"
 
 namespace {
 
@@ -55,11 +64,65 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
   return true;
 }
 
+using Clock = std::chrono::steady_clock;
+using Key = std::pair<std::string, std::string>;  // namespace, name
+
+struct Queue {
+  std::map<Key, Clock::time_point> due;
+  std::map<Key, int> failures;  // in a row, for the backoff after errors
+  std::map<Key, int> waits;     // requeues in a row without an event on the object
+};
+
+// Reconciles `key` and schedules its next pass: while the plan waits for the world, after 5 s
+// doubling to 60 s until an event on the Ensemble arrives (only Ensembles are watched so far,
+// so pods and StatefulSets are polled this way); with exponential backoff (0.5 s doubling to
+// 5 min) after a failure; otherwise at the next resync.
+void ReconcileOne(corral::kube::Reconciler* rec, const Key& key, Queue* q, bool from_event) {
+  auto* due = &q->due;
+  auto* failures = &q->failures;
+  if (from_event) q->waits.erase(key);
+  const auto start = Clock::now();
+  corral::kube::ReconcileResult r = rec->Reconcile(key.first, key.second);
+  CORRAL_LOG(kDebug)
+      << "reconciled " << key.first << "/" << key.second << " in "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()
+      << " ms" << (r.requeue ? " (requeue)" : "");
+  if (r.gone) {
+    due->erase(key);
+    failures->erase(key);
+    q->waits.erase(key);
+    return;
+  }
+  if (!r.status.ok()) {
+    int n = ++(*failures)[key];
+    auto delay = std::chrono::milliseconds(std::min<int64_t>(500LL << std::min(n, 10), 300000));
+    CORRAL_LOG(kWarn) << "reconcile " << key.first << "/" << key.second << " failed (" << n
+                      << " in a row): " << r.status.ToString();
+    (*due)[key] = Clock::now() + delay;
+    return;
+  }
+  failures->erase(key);
+  if (r.requeue) {
+    const int n = q->waits[key]++;
+    (*due)[key] = Clock::now() + std::chrono::seconds(std::min(5 << std::min(n, 4), 60));
+  } else {
+    due->erase(key);
+    q->waits.erase(key);
+  }
+}
+
+Key KeyOf(const web::json::value& obj) {
+  const auto& meta = obj.at("metadata");
+  return {meta.at("namespace").as_string(), meta.at("name").as_string()};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) return 2;
+  corral::LogLevel level;
+  if (corral::ParseLogLevel(flags.log_level, &level)) corral::SetLogLevel(level);
   corral::StatusOr<corral::kube::ClusterConfig> config =
       flags.kubeconfig.empty() ? corral::kube::LoadInCluster()
                                : corral::kube::LoadKubeconfig(flags.kubeconfig);
@@ -67,9 +130,91 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "corral-operator: %s\n", config.status().ToString().c_str());
     return 1;
   }
-  auto client = corral::kube::NewCppRestClient(config.value());
-  corral::kube::Result r = client->List(corral::kube::kEnsembles, flags.ns, {});
-  std::printf("corral-operator: listing ensembles: %s\n",
-              r.ok() ? "ok" : r.status.ToString().c_str());
-  return r.ok() ? 0 : 1;
+  if (flags.leader_elect) {
+    // TODO(issue 9): the Lease. Until then run a single replica (the manifest does).
+    CORRAL_LOG(kWarn) << "--leader-elect: leader election is not implemented yet; running as "
+                         "the only instance";
+  }
+  auto api = corral::kube::NewCppRestClient(config.value());
+  auto agent = corral::kube::NewHttpMemberAgent();
+  corral::kube::Reconciler rec(api.get(), agent.get(), corral::kube::NowRfc3339);
+  CORRAL_LOG(kInfo) << "corral-operator: watching Ensembles in "
+                    << (flags.ns.empty() ? std::string("all namespaces") : flags.ns) << " at "
+                    << config.value().server;
+
+  Queue queue;
+  auto& due = queue.due;
+  int list_failures = 0;
+  for (;;) {
+    // List, reconcile everything, then watch from the list's resourceVersion; relist on 410,
+    // on a broken watch, and every resync period.
+    corral::kube::Result list = api->List(corral::kube::kEnsembles, flags.ns, {});
+    web::json::value items;
+    std::string rv;
+    try {
+      if (list.ok()) {
+        web::json::value v = web::json::value::parse(list.body);
+        rv = v.at("metadata").at("resourceVersion").as_string();
+        items = v.at("items");
+      }
+    } catch (const std::exception& e) {
+      list.status = corral::Status::Corruption(std::string("list: ") + e.what());
+    }
+    if (!list.ok() || rv.empty()) {
+      ++list_failures;
+      CORRAL_LOG(kWarn) << "listing Ensembles: " << list.status.ToString();
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::min<int64_t>(500LL << std::min(list_failures, 10), 60000)));
+      continue;
+    }
+    list_failures = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      ReconcileOne(&rec, KeyOf(items.at(i)), &queue, true);
+    }
+    const auto resync_at = Clock::now() + std::chrono::minutes(5);
+    bool relist = false;
+    while (!relist && Clock::now() < resync_at) {
+      auto next = resync_at;
+      for (const auto& [key, at] : due) next = std::min(next, at);
+      int timeout = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::seconds>(next - Clock::now()).count());
+      corral::kube::ListOptions watch;
+      watch.resource_version = rv;
+      watch.timeout_seconds = std::clamp(timeout, 1, 300);
+      corral::kube::Result w = api->Watch(
+          corral::kube::kEnsembles, flags.ns, watch, [&](const corral::kube::WatchEvent& ev) {
+            try {
+              web::json::value obj = web::json::value::parse(ev.object);
+              if (ev.type == "ERROR") {
+                relist = true;  // 410 Gone (compacted) or another error: start over
+                return false;
+              }
+              rv = obj.at("metadata").at("resourceVersion").as_string();
+              if (ev.type == "BOOKMARK") return true;
+              const Key key = KeyOf(obj);
+              if (ev.type == "DELETED") {
+                due.erase(key);
+                return true;
+              }
+              ReconcileOne(&rec, key, &queue, true);
+            } catch (const std::exception& e) {
+              CORRAL_LOG(kWarn) << "watch event: " << e.what();
+            }
+            // Stop the stream when a requeue falls due, so it is not late.
+            for (const auto& [key, at] : due) {
+              if (at <= Clock::now()) return false;
+            }
+            return true;
+          });
+      if (!w.ok()) {
+        CORRAL_LOG(kWarn) << "watching Ensembles: " << w.status.ToString();
+        relist = true;
+      }
+      std::vector<Key> ready;
+      for (const auto& [key, at] : due) {
+        if (at <= Clock::now()) ready.push_back(key);
+      }
+      for (const Key& key : ready) ReconcileOne(&rec, key, &queue, false);
+    }
+  }
 }
