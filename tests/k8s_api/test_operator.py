@@ -6,10 +6,12 @@ creates its Ensemble in a fresh namespace and waits for what the operator must d
 """
 import json
 import os
+import urllib.error
+import urllib.request
 
 import pytest
 
-from kubeapi import ROOT, Process, wait_until
+from kubeapi import ROOT, Process, free_port, wait_until
 
 
 def operator_binary():
@@ -23,8 +25,13 @@ def operator(kube, crd, tmp_path_factory):
     if not os.path.exists(binary):
         pytest.skip("corral-operator is not built (%s)" % binary)
     log = str(tmp_path_factory.mktemp("operator") / "operator.log")
-    proc = Process("corral-operator", [binary, "--kubeconfig", kube.kubeconfig,
-                                       "--log-level", "debug"], log)
+    health, metrics = free_port(), free_port()
+    proc = Process("corral-operator", [
+        binary, "--kubeconfig", kube.kubeconfig, "--log-level", "debug",
+        "--health-address=127.0.0.1:%d" % health, "--metrics-address=127.0.0.1:%d" % metrics,
+    ], log)
+    proc.health_url = "http://127.0.0.1:%d" % health
+    proc.metrics_url = "http://127.0.0.1:%d" % metrics
     try:
         yield proc
     finally:
@@ -185,3 +192,26 @@ def test_deletion_cleans_claims_per_reclaim_policy(kube, operator, namespace, po
         assert remaining is None or remaining["metadata"].get("deletionTimestamp")
     else:
         assert remaining is not None and not remaining["metadata"].get("deletionTimestamp")
+
+
+def http_get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_health_and_metrics_endpoints(kube, operator, namespace):
+    wait_until("/readyz", lambda: http_get(operator.health_url + "/readyz")[0] == 200, 30,
+               [operator.check_alive])
+    assert http_get(operator.health_url + "/healthz") == (200, "ok\n")
+    assert http_get(operator.health_url + "/nothing")[0] == 404
+    kube.kubectl("apply", "-f", "-", input=ensemble("zk", namespace, {"replicas": 1}))
+    wait_for(kube, operator, "StatefulSet", "statefulset", "zk", "-n", namespace)
+
+    def reconciled():
+        status, body = http_get(operator.metrics_url + "/metrics")
+        values = dict(line.split() for line in body.splitlines() if not line.startswith("#"))
+        return status == 200 and int(values["corral_operator_reconciles_total"]) > 0
+    wait_until("reconciles counted", reconciled, 30, [operator.check_alive])

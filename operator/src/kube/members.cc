@@ -4,6 +4,10 @@
 
 #include <memory>
 
+#include "client/session.h"
+#include "client/zk_client.h"
+#include "zk/codes.h"
+
 namespace corral::kube {
 namespace {
 
@@ -11,7 +15,8 @@ using web::json::value;
 
 class HttpMemberAgent : public MemberAgent {
  public:
-  explicit HttpMemberAgent(int timeout_seconds) : timeout_seconds_(timeout_seconds) {}
+  HttpMemberAgent(int timeout_seconds, std::string super_auth)
+      : timeout_seconds_(timeout_seconds), super_auth_(std::move(super_auth)) {}
 
   op::ObservedMember Probe(int id, const std::string& ip, int admin_port) override {
     op::ObservedMember m;
@@ -59,8 +64,39 @@ class HttpMemberAgent : public MemberAgent {
     return c;
   }
 
-  Status Reconfig(const std::string&, int, int, const std::string&, bool) override {
-    return Status::FailedPrecondition("reconfig from the operator is not implemented yet");
+  // Incremental reconfig through the ZooKeeper protocol (opcode 16), as zkCli.sh's
+  // `reconfig -add` / `-remove` does. curConfigId is not pinned (-1): the plan's one-voter rule
+  // and the server's single-server check keep two changes from crossing.
+  Status Reconfig(const std::string& ip, int client_port, int id, const std::string& server,
+                  bool add) override {
+    if (ip.empty()) return Status::FailedPrecondition("reconfig: no serving member to ask");
+    client::SessionOptions options;
+    options.servers = {{ip, static_cast<uint16_t>(client_port)}};
+    options.session_timeout_ms = 10000;
+    options.connect_timeout_ms = timeout_seconds_ * 1000;
+    client::Session session(std::move(options));
+    CORRAL_RETURN_IF_ERROR(session.AwaitConnected(timeout_seconds_ * 1000));
+    client::ZkClient zk(&session, 10000);
+    if (!super_auth_.empty()) {
+      int32_t err = zk.AddAuth("digest", super_auth_);
+      if (err != zk::kOk)
+        return Status::FailedPrecondition(std::string("addauth: ") + zk::ErrName(err));
+    }
+    zk::ReconfigRequest request;
+    if (add) {
+      request.joining_servers = "server." + std::to_string(id) + "=" + server;
+    } else {
+      request.leaving_servers = std::to_string(id);
+    }
+    std::string config;
+    zk::Stat stat;
+    int32_t err = zk.Reconfig(request, &config, &stat);
+    if (err != zk::kOk) {
+      return Status::FailedPrecondition(std::string("reconfig ") + (add ? "add " : "remove ") +
+                                        std::to_string(id) + " via " + ip + ": " +
+                                        zk::ErrName(err));
+    }
+    return Status::Ok();
   }
 
  private:
@@ -80,12 +116,13 @@ class HttpMemberAgent : public MemberAgent {
   }
 
   const int timeout_seconds_;
+  const std::string super_auth_;
 };
 
 }  // namespace
 
-std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds) {
-  return std::make_unique<HttpMemberAgent>(timeout_seconds);
+std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds, std::string super_auth) {
+  return std::make_unique<HttpMemberAgent>(timeout_seconds, std::move(super_auth));
 }
 
 }  // namespace corral::kube

@@ -21,8 +21,11 @@ class MemberAgent {
                           bool add) = 0;
 };
 
-// The admin API over HTTP (cpprestsdk): /commands/ready and /commands/zabstate for the member,
-// /commands/voting_view for the configuration. Reconfig is not implemented yet.
-std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds = 3);
+// The admin API over HTTP (cpprestsdk): /commands/ready for the member, /commands/voting_view
+// for the configuration; reconfig over the ZooKeeper protocol (corral_client), authenticated as
+// `super_auth` ("super:<password>", digest scheme) when given. A reconfig needs the super user
+// or ADMIN on /zookeeper/config, so without it the server answers NOAUTH.
+std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds = 3,
+                                                std::string super_auth = "");
 
 }  // namespace corral::kube

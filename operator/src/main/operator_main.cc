@@ -15,6 +15,7 @@
 #include "kube/cpprest_client.h"
 #include "kube/members.h"
 #include "kube/reconciler.h"
+#include "ops/endpoints.h"
 
 namespace {
 
@@ -65,6 +66,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
 }
 
 using Clock = std::chrono::steady_clock;
+
+corral::op::OperatorMetrics g_stats;
 using Key = std::pair<std::string, std::string>;  // namespace, name
 
 struct Queue {
@@ -83,6 +86,9 @@ void ReconcileOne(corral::kube::Reconciler* rec, const Key& key, Queue* q, bool 
   if (from_event) q->waits.erase(key);
   const auto start = Clock::now();
   corral::kube::ReconcileResult r = rec->Reconcile(key.first, key.second);
+  g_stats.Beat();
+  ++g_stats.reconciles;
+  if (!r.status.ok()) ++g_stats.reconcile_errors;
   CORRAL_LOG(kDebug)
       << "reconciled " << key.first << "/" << key.second << " in "
       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()
@@ -135,6 +141,15 @@ int main(int argc, char** argv) {
     CORRAL_LOG(kWarn) << "--leader-elect: leader election is not implemented yet; running as "
                          "the only instance";
   }
+  // /healthz fails when the loop has not moved for longer than the longest watch (5 min).
+  corral::op::Endpoints endpoints(&g_stats, std::chrono::minutes(10));
+  g_stats.Beat();
+  if (corral::Status st = endpoints.Start(flags.health_address, flags.metrics_address); !st.ok()) {
+    std::fprintf(stderr, "corral-operator: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  CORRAL_LOG(kInfo) << "corral-operator: health on port " << endpoints.health_port()
+                    << ", metrics on port " << endpoints.metrics_port();
   auto api = corral::kube::NewCppRestClient(config.value());
   auto agent = corral::kube::NewHttpMemberAgent();
   corral::kube::Reconciler rec(api.get(), agent.get(), corral::kube::NowRfc3339);
@@ -168,6 +183,10 @@ int main(int argc, char** argv) {
       continue;
     }
     list_failures = 0;
+    ++g_stats.relists;
+    g_stats.ensembles = static_cast<int64_t>(items.size());
+    g_stats.synced = true;
+    g_stats.Beat();
     for (size_t i = 0; i < items.size(); ++i) {
       ReconcileOne(&rec, KeyOf(items.at(i)), &queue, true);
     }
@@ -183,6 +202,8 @@ int main(int argc, char** argv) {
       watch.timeout_seconds = std::clamp(timeout, 1, 300);
       corral::kube::Result w = api->Watch(
           corral::kube::kEnsembles, flags.ns, watch, [&](const corral::kube::WatchEvent& ev) {
+            ++g_stats.watch_events;
+            g_stats.Beat();
             try {
               web::json::value obj = web::json::value::parse(ev.object);
               if (ev.type == "ERROR") {
