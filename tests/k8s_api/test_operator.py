@@ -215,3 +215,59 @@ def test_health_and_metrics_endpoints(kube, operator, namespace):
         values = dict(line.split() for line in body.splitlines() if not line.startswith("#"))
         return status == 200 and int(values["corral_operator_reconciles_total"]) > 0
     wait_until("reconciles counted", reconciled, 30, [operator.check_alive])
+
+
+def metric(url, name):
+    status, body = http_get(url + "/metrics")
+    values = dict(line.split() for line in body.splitlines() if not line.startswith("#"))
+    return int(values[name])
+
+
+def test_leader_election_one_reconciles_the_other_takes_over(kube, crd, namespace,
+                                                            tmp_path_factory):
+    binary = operator_binary()
+    if not os.path.exists(binary):
+        pytest.skip("corral-operator is not built (%s)" % binary)
+    d = tmp_path_factory.mktemp("elected")
+    procs = []
+    try:
+        for i in range(2):
+            health, metrics = free_port(), free_port()
+            p = Process("corral-operator-%d" % i, [
+                binary, "--kubeconfig", kube.kubeconfig, "--leader-elect",
+                "--leader-election-namespace", namespace, "--leader-election-id", "op",
+                "--health-address=127.0.0.1:%d" % health,
+                "--metrics-address=127.0.0.1:%d" % metrics], str(d / ("op%d.log" % i)))
+            p.health_url = "http://127.0.0.1:%d" % health
+            p.metrics_url = "http://127.0.0.1:%d" % metrics
+            procs.append(p)
+        checks = [p.check_alive for p in procs]
+        lease = wait_until("Lease held", lambda: (get_or_none(kube, "lease", "op", "-n", namespace)
+                                                  or {}).get("spec", {}).get("holderIdentity"),
+                           30, checks)
+        by_pid = {p.proc.pid: p for p in procs}
+        leader = by_pid[int(lease.rsplit("_", 1)[1])]
+        follower = [p for p in procs if p is not leader][0]
+        # Both are ready (a candidate can take over at once); only the holder reconciles.
+        for p in procs:
+            wait_until("/readyz", lambda p=p: http_get(p.health_url + "/readyz")[0] == 200, 30,
+                       checks)
+        wait_until("leader reconciles",
+                   lambda: metric(leader.metrics_url, "corral_operator_relists_total") > 0, 30,
+                   checks)
+        assert metric(follower.metrics_url, "corral_operator_reconciles_total") == 0
+        assert metric(follower.metrics_url, "corral_operator_relists_total") == 0
+
+        leader.stop()
+        # The Lease lasts 15 s; the follower takes it once it has seen it unrenewed that long.
+        wait_until("Lease taken over", lambda: get_or_none(kube, "lease", "op", "-n", namespace)
+                   ["spec"]["holderIdentity"].endswith("_%d" % follower.proc.pid), 40,
+                   [follower.check_alive])
+        wait_until("new leader lists",
+                   lambda: metric(follower.metrics_url, "corral_operator_relists_total") > 0, 30,
+                   [follower.check_alive])
+        transitions = get_or_none(kube, "lease", "op", "-n", namespace)["spec"]["leaseTransitions"]
+        assert transitions == 1
+    finally:
+        for p in procs:
+            p.stop()

@@ -74,6 +74,10 @@ class ApiClient {
   virtual Result Apply(const Resource& r, const std::string& ns, const std::string& name,
                        const std::string& body, const std::string& field_manager, bool force,
                        const std::string& subresource = "") = 0;
+  // PUT of a whole object (body carries metadata.resourceVersion: a conflict is 409). Only for
+  // the Lease, whose compare-and-swap on resourceVersion is the point.
+  virtual Result Replace(const Resource& r, const std::string& ns, const std::string& name,
+                         const std::string& body) = 0;
   // JSON merge patch (for metadata.finalizers, which the operator shares with nobody).
   virtual Result MergePatch(const Resource& r, const std::string& ns, const std::string& name,
                             const std::string& body) = 0;

@@ -41,6 +41,11 @@ class CppRestClient : public ApiClient {
     return Send(web::http::methods::PATCH, path, body, "application/apply-patch+yaml");
   }
 
+  Result Replace(const Resource& r, const std::string& ns, const std::string& name,
+                 const std::string& body) override {
+    return Send(web::http::methods::PUT, ResourcePath(r, ns, name), body, "application/json");
+  }
+
   Result MergePatch(const Resource& r, const std::string& ns, const std::string& name,
                     const std::string& body) override {
     return Send(web::http::methods::PATCH, ResourcePath(r, ns, name), body,

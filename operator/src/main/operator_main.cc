@@ -1,6 +1,7 @@
 // corral-operator: reconciles Ensembles (ensembles.corral.dev) into StatefulSets, Services, a
 // ConfigMap and a PodDisruptionBudget. Flags: manifests/README.md.
 #include <cpprest/json.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "base/log.h"
 #include "kube/config.h"
 #include "kube/cpprest_client.h"
+#include "kube/leader_election.h"
 #include "kube/members.h"
 #include "kube/reconciler.h"
 #include "ops/endpoints.h"
@@ -136,11 +138,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "corral-operator: %s\n", config.status().ToString().c_str());
     return 1;
   }
-  if (flags.leader_elect) {
-    // TODO(issue 9): the Lease. Until then run a single replica (the manifest does).
-    CORRAL_LOG(kWarn) << "--leader-elect: leader election is not implemented yet; running as "
-                         "the only instance";
-  }
   // /healthz fails when the loop has not moved for longer than the longest watch (5 min).
   corral::op::Endpoints endpoints(&g_stats, std::chrono::minutes(10));
   g_stats.Beat();
@@ -150,6 +147,50 @@ int main(int argc, char** argv) {
   }
   CORRAL_LOG(kInfo) << "corral-operator: health on port " << endpoints.health_port()
                     << ", metrics on port " << endpoints.metrics_port();
+  if (flags.leader_elect) {
+    // Only the Lease holder reconciles. A candidate waiting for it is ready (it can take over at
+    // once) and alive. The holder renews every 2 s on a thread of its own (and its own client);
+    // if it cannot renew for 10 s (the Lease lasts 15) it exits rather than risk two operators
+    // acting at once, and the Deployment restarts it as a candidate.
+    const char* pod_ns = std::getenv("POD_NAMESPACE");
+    std::string lease_ns = !flags.leader_election_namespace.empty()
+                               ? flags.leader_election_namespace
+                           : pod_ns != nullptr ? pod_ns
+                                               : config.value().ns;
+    const char* host = std::getenv("HOSTNAME");
+    std::string identity =
+        std::string(host != nullptr ? host : "corral-operator") + "_" + std::to_string(getpid());
+    static std::unique_ptr<corral::kube::ApiClient> lease_api =
+        corral::kube::NewCppRestClient(config.value(), 5);
+    static corral::kube::LeaderElector elector(lease_api.get(), lease_ns, flags.leader_election_id,
+                                               identity, 15, corral::kube::NowMicroTime);
+    g_stats.synced = true;
+    bool said = false;
+    while (!elector.TryAcquireOrRenew()) {
+      if (!said) {
+        CORRAL_LOG(kInfo) << "waiting for Lease " << lease_ns << "/" << flags.leader_election_id
+                          << " (held by " << elector.observed_holder() << ")";
+        said = true;
+      }
+      g_stats.Beat();
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    CORRAL_LOG(kInfo) << "leading as " << identity << " (Lease " << lease_ns << "/"
+                      << flags.leader_election_id << ")";
+    g_stats.synced = false;
+    std::thread([] {
+      auto renewed = Clock::now();
+      for (;;) {
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        if (elector.TryAcquireOrRenew()) {
+          renewed = Clock::now();
+        } else if (Clock::now() - renewed > std::chrono::seconds(10)) {
+          CORRAL_LOG(kError) << "lost the Lease (last renewed over 10 s ago): exiting";
+          std::_Exit(1);
+        }
+      }
+    }).detach();
+  }
   auto api = corral::kube::NewCppRestClient(config.value());
   auto agent = corral::kube::NewHttpMemberAgent();
   corral::kube::Reconciler rec(api.get(), agent.get(), corral::kube::NowRfc3339);
