@@ -176,14 +176,27 @@ TEST(PlanBootstrap, NotRecordedWhileMembersCannotBeReached) {
   EXPECT_EQ(p.Count(Kind::kReconfigAdd) + p.Count(Kind::kReconfigRemove), 0);
 }
 
-TEST(PlanBootstrap, InitialSizeIsFixedOnceTheStatefulSetExists) {
-  // replicas went 3 -> 5 while bootstrapping: the first configuration stays {1,2,3}; the two
-  // others join one at a time after bootstrap. Never two initial configurations.
+TEST(PlanBootstrap, InitialSizeIsRecordedBeforeTheStatefulSetExists) {
+  ReconcilePlan p = PlanChecked(Spec(3), Observed{});
+  EXPECT_TRUE(p.status_first) << "the size of the first configuration is recorded first";
+  EXPECT_EQ(p.status.replicas, 3);
+}
+
+TEST(PlanBootstrap, InitialSizeIsFixedOnceRecorded) {
+  // replicas went 3 -> 5 while bootstrapping, or someone scaled the StatefulSet to 7: the
+  // first configuration stays {1,2,3}; the others join one at a time after bootstrap. Never two
+  // initial configurations.
   Observed o;
   o.statefulset = {true, 3, 0, "r1", "r1", "corral:2"};
-  ReconcilePlan p = PlanChecked(Spec(5), o);
-  EXPECT_EQ(StsReplicas(p), 3);
-  EXPECT_EQ(p.config_members, (std::set<int>{1, 2, 3}));
+  o.status_replicas = 3;
+  o.phase = "Bootstrapping";
+  for (int sts : {3, 7}) {
+    o.statefulset.replicas = sts;
+    ReconcilePlan p = PlanChecked(Spec(5), o);
+    EXPECT_EQ(StsReplicas(p), 3);
+    EXPECT_EQ(p.config_members, (std::set<int>{1, 2, 3}));
+    EXPECT_FALSE(p.status_first);
+  }
 }
 
 TEST(PlanBootstrap, ExistingConfigurationIsAdoptedNotBootstrappedAgain) {

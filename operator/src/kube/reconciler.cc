@@ -169,6 +169,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       if (s->at(i).is_integer()) o.scale_ins.insert(s->at(i).as_integer());
     }
   }
+  o.status_replicas = Int(e.status, {"replicas"}, 0);
   o.current_image = Str(e.status, {"currentImage"});
   o.phase = Str(e.status, {"phase"});
   if (const value* c = At(e.status, {"conditions"}); c != nullptr && c->is_array()) {

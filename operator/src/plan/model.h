@@ -85,6 +85,9 @@ struct Observed {
   // From status: ordinals the operator removed by a recorded scale-in and whose claims the
   // reclaim policy may delete once their pods are gone.
   std::set<int> scale_ins;
+  // From status: voters of the live configuration, or while bootstrapping the size of the first
+  // configuration the operator chose (recorded before the StatefulSet is created).
+  int status_replicas = 0;
   std::string current_image;  // status.currentImage
   std::string phase;          // status.phase as last written
   // status.conditions as last written: type -> reason (events are emitted on changes only).

@@ -154,10 +154,12 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
                                       "; recorded as bootstrapped"));
       }
     } else {
-      // The first configuration lists every initial voter; its size is fixed once the
-      // StatefulSet exists, so a spec change while bootstrapping cannot give members two
-      // different initial configurations. Scaling continues one voter at a time afterwards.
-      const int size = o.statefulset.exists ? o.statefulset.replicas : d.replicas;
+      // The first configuration lists every initial voter. Its size is chosen once and recorded
+      // in status before the StatefulSet exists, so neither a spec change nor someone scaling
+      // the StatefulSet while bootstrapping can give members two different initial
+      // configurations. Scaling continues one voter at a time afterwards.
+      const int size = o.status_replicas > 0 ? o.status_replicas : d.replicas;
+      if (o.status_replicas <= 0) p.status_first = true;
       for (int id = 1; id <= size; ++id) p.config_members.insert(id);
       Action sts = Simple(Action::Kind::kApplyStatefulSet);
       sts.replicas = size;
