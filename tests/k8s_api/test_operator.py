@@ -271,3 +271,14 @@ def test_leader_election_one_reconciles_the_other_takes_over(kube, crd, namespac
     finally:
         for p in procs:
             p.stop()
+
+
+def test_child_drift_is_repaired(kube, operator, namespace):
+    # Someone scales the StatefulSet or edits the client Service by hand: the operator's
+    # watches on its children bring them back to what the Ensemble says.
+    n = ["-n", namespace]
+    kube.kubectl("apply", "-f", "-", input=ensemble("zk", namespace, {"replicas": 3}))
+    wait_for(kube, operator, "StatefulSet", "statefulset", "zk", *n)
+    kube.kubectl("scale", "statefulset/zk", *n, "--replicas=7")
+    wait_for(kube, operator, "StatefulSet back to 3", "statefulset", "zk", *n,
+             predicate=lambda s: s["spec"]["replicas"] == 3)

@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -72,56 +76,129 @@ using Clock = std::chrono::steady_clock;
 corral::op::OperatorMetrics g_stats;
 using Key = std::pair<std::string, std::string>;  // namespace, name
 
-struct Queue {
-  std::map<Key, Clock::time_point> due;
-  std::map<Key, int> failures;  // in a row, for the backoff after errors
-  std::map<Key, int> waits;     // requeues in a row without an event on the object
+// Ensembles to reconcile, each at a time: now for a watch event, later for a plan that waits
+// or a failure's backoff. Watch threads add; the main thread takes one at a time, so reconciles
+// of one Ensemble never overlap.
+class WorkQueue {
+ public:
+  void Add(const Key& key, Clock::time_point at = Clock::now()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = due_.find(key);
+    if (it == due_.end() || at < it->second) due_[key] = at;
+    cv_.notify_one();
+  }
+  Key Next() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (due_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      auto first = due_.begin();
+      for (auto it = due_.begin(); it != due_.end(); ++it) {
+        if (it->second < first->second) first = it;
+      }
+      if (first->second <= Clock::now()) {
+        Key key = first->first;
+        due_.erase(first);
+        return key;
+      }
+      cv_.wait_until(lock, first->second);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<Key, Clock::time_point> due_;
 };
 
-// Reconciles `key` and schedules its next pass: while the plan waits for the world, after 5 s
-// doubling to 60 s until an event on the Ensemble arrives (only Ensembles are watched so far,
-// so pods and StatefulSets are polled this way); with exponential backoff (0.5 s doubling to
-// 5 min) after a failure; otherwise at the next resync.
-void ReconcileOne(corral::kube::Reconciler* rec, const Key& key, Queue* q, bool from_event) {
-  auto* due = &q->due;
-  auto* failures = &q->failures;
-  if (from_event) q->waits.erase(key);
-  const auto start = Clock::now();
-  corral::kube::ReconcileResult r = rec->Reconcile(key.first, key.second);
-  g_stats.Beat();
-  ++g_stats.reconciles;
-  if (!r.status.ok()) ++g_stats.reconcile_errors;
-  CORRAL_LOG(kDebug)
-      << "reconciled " << key.first << "/" << key.second << " in "
-      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()
-      << " ms" << (r.requeue ? " (requeue)" : "");
-  if (r.gone) {
-    due->erase(key);
-    failures->erase(key);
-    q->waits.erase(key);
-    return;
-  }
-  if (!r.status.ok()) {
-    int n = ++(*failures)[key];
-    auto delay = std::chrono::milliseconds(std::min<int64_t>(500LL << std::min(n, 10), 300000));
-    CORRAL_LOG(kWarn) << "reconcile " << key.first << "/" << key.second << " failed (" << n
-                      << " in a row): " << r.status.ToString();
-    (*due)[key] = Clock::now() + delay;
-    return;
-  }
-  failures->erase(key);
-  if (r.requeue) {
-    const int n = q->waits[key]++;
-    (*due)[key] = Clock::now() + std::chrono::seconds(std::min(5 << std::min(n, 4), 60));
-  } else {
-    due->erase(key);
-    q->waits.erase(key);
+// Lists `resource` and watches it from the list's resourceVersion, adding the Ensemble each
+// object belongs to (`key_of`) to the queue; relists on an ERROR event (410 Gone), a broken
+// stream, and when the server ends a watch (5 min). Failures back off 0.5 s doubling to 60 s.
+void WatchLoop(corral::kube::ApiClient* api, const corral::kube::Resource& resource,
+               const std::string& ns, const std::string& selector,
+               const std::function<std::optional<Key>(const web::json::value&)>& key_of,
+               WorkQueue* queue, bool first_sync) {
+  int failures = 0;
+  for (;;) {
+    corral::kube::ListOptions options;
+    options.label_selector = selector;
+    corral::kube::Result list = api->List(resource, ns, options);
+    std::string rv;
+    try {
+      if (list.ok()) {
+        web::json::value v = web::json::value::parse(list.body);
+        rv = v.at("metadata").at("resourceVersion").as_string();
+        const web::json::value& items = v.at("items");
+        for (size_t i = 0; i < items.size(); ++i) {
+          if (auto key = key_of(items.at(i))) queue->Add(*key);
+        }
+        if (first_sync) {
+          g_stats.ensembles = static_cast<int64_t>(items.size());
+          g_stats.synced = true;
+        }
+      }
+    } catch (const std::exception& e) {
+      list.status = corral::Status::Corruption(std::string("list: ") + e.what());
+    }
+    ++g_stats.relists;
+    g_stats.Beat();
+    if (!list.ok() || rv.empty()) {
+      ++failures;
+      CORRAL_LOG(kWarn) << "listing " << resource.plural << ": " << list.status.ToString();
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min<int64_t>(500LL << std::min(failures, 7), 60000)));
+      continue;
+    }
+    failures = 0;
+    for (;;) {
+      options.resource_version = rv;
+      options.timeout_seconds = 300;
+      bool relist = false;
+      corral::kube::Result w =
+          api->Watch(resource, ns, options, [&](const corral::kube::WatchEvent& ev) {
+            ++g_stats.watch_events;
+            g_stats.Beat();
+            try {
+              web::json::value obj = web::json::value::parse(ev.object);
+              if (ev.type == "ERROR") {
+                relist = true;
+                return false;
+              }
+              rv = obj.at("metadata").at("resourceVersion").as_string();
+              if (ev.type == "BOOKMARK") return true;
+              if (auto key = key_of(obj)) queue->Add(*key);
+            } catch (const std::exception& e) {
+              CORRAL_LOG(kWarn) << "watch event on " << resource.plural << ": " << e.what();
+            }
+            return true;
+          });
+      g_stats.Beat();
+      if (relist || !w.ok()) {
+        if (!w.ok()) {
+          CORRAL_LOG(kWarn) << "watching " << resource.plural << ": " << w.status.ToString();
+        }
+        break;
+      }
+      // The server ended the watch (timeoutSeconds): continue from the last version seen.
+    }
   }
 }
 
-Key KeyOf(const web::json::value& obj) {
+std::optional<Key> EnsembleKey(const web::json::value& obj) {
   const auto& meta = obj.at("metadata");
-  return {meta.at("namespace").as_string(), meta.at("name").as_string()};
+  return Key{meta.at("namespace").as_string(), meta.at("name").as_string()};
+}
+
+// A StatefulSet or pod the operator made: its Ensemble is named by the instance label.
+std::optional<Key> ChildKey(const web::json::value& obj) {
+  const auto& meta = obj.at("metadata");
+  if (!meta.has_field("labels") || !meta.at("labels").has_field("app.kubernetes.io/instance")) {
+    return std::nullopt;
+  }
+  return Key{meta.at("namespace").as_string(),
+             meta.at("labels").at("app.kubernetes.io/instance").as_string()};
 }
 
 }  // namespace
@@ -198,85 +275,46 @@ int main(int argc, char** argv) {
                     << (flags.ns.empty() ? std::string("all namespaces") : flags.ns) << " at "
                     << config.value().server;
 
-  Queue queue;
-  auto& due = queue.due;
-  int list_failures = 0;
+  WorkQueue queue;
+  // Own clients for the watch threads: a watch holds its connection for minutes.
+  auto watch_api = corral::kube::NewCppRestClient(config.value());
+  const std::string children = "app.kubernetes.io/managed-by=corral-operator";
+  std::thread([&] {
+    WatchLoop(watch_api.get(), corral::kube::kEnsembles, flags.ns, "", EnsembleKey, &queue, true);
+  }).detach();
+  std::thread([&] {
+    WatchLoop(watch_api.get(), corral::kube::kStatefulSets, flags.ns, children, ChildKey, &queue,
+              false);
+  }).detach();
+  std::thread([&] {
+    WatchLoop(watch_api.get(), corral::kube::kPods, flags.ns, children, ChildKey, &queue, false);
+  }).detach();
+
+  // Reconcile one Ensemble at a time. A plan that waits for the world is looked at again after
+  // 10 s if no event comes first; a failure backs off 0.5 s doubling to 5 min.
+  std::map<Key, int> failures;
   for (;;) {
-    // List, reconcile everything, then watch from the list's resourceVersion; relist on 410,
-    // on a broken watch, and every resync period.
-    corral::kube::Result list = api->List(corral::kube::kEnsembles, flags.ns, {});
-    web::json::value items;
-    std::string rv;
-    try {
-      if (list.ok()) {
-        web::json::value v = web::json::value::parse(list.body);
-        rv = v.at("metadata").at("resourceVersion").as_string();
-        items = v.at("items");
-      }
-    } catch (const std::exception& e) {
-      list.status = corral::Status::Corruption(std::string("list: ") + e.what());
-    }
-    if (!list.ok() || rv.empty()) {
-      ++list_failures;
-      CORRAL_LOG(kWarn) << "listing Ensembles: " << list.status.ToString();
-      std::this_thread::sleep_for(std::chrono::milliseconds(
-          std::min<int64_t>(500LL << std::min(list_failures, 10), 60000)));
-      continue;
-    }
-    list_failures = 0;
-    ++g_stats.relists;
-    g_stats.ensembles = static_cast<int64_t>(items.size());
-    g_stats.synced = true;
+    const Key key = queue.Next();
+    const auto start = Clock::now();
+    corral::kube::ReconcileResult r = rec.Reconcile(key.first, key.second);
     g_stats.Beat();
-    for (size_t i = 0; i < items.size(); ++i) {
-      ReconcileOne(&rec, KeyOf(items.at(i)), &queue, true);
-    }
-    const auto resync_at = Clock::now() + std::chrono::minutes(5);
-    bool relist = false;
-    while (!relist && Clock::now() < resync_at) {
-      auto next = resync_at;
-      for (const auto& [key, at] : due) next = std::min(next, at);
-      int timeout = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::seconds>(next - Clock::now()).count());
-      corral::kube::ListOptions watch;
-      watch.resource_version = rv;
-      watch.timeout_seconds = std::clamp(timeout, 1, 300);
-      corral::kube::Result w = api->Watch(
-          corral::kube::kEnsembles, flags.ns, watch, [&](const corral::kube::WatchEvent& ev) {
-            ++g_stats.watch_events;
-            g_stats.Beat();
-            try {
-              web::json::value obj = web::json::value::parse(ev.object);
-              if (ev.type == "ERROR") {
-                relist = true;  // 410 Gone (compacted) or another error: start over
-                return false;
-              }
-              rv = obj.at("metadata").at("resourceVersion").as_string();
-              if (ev.type == "BOOKMARK") return true;
-              const Key key = KeyOf(obj);
-              if (ev.type == "DELETED") {
-                due.erase(key);
-                return true;
-              }
-              ReconcileOne(&rec, key, &queue, true);
-            } catch (const std::exception& e) {
-              CORRAL_LOG(kWarn) << "watch event: " << e.what();
-            }
-            // Stop the stream when a requeue falls due, so it is not late.
-            for (const auto& [key, at] : due) {
-              if (at <= Clock::now()) return false;
-            }
-            return true;
-          });
-      if (!w.ok()) {
-        CORRAL_LOG(kWarn) << "watching Ensembles: " << w.status.ToString();
-        relist = true;
-      }
-      std::vector<Key> ready;
-      for (const auto& [key, at] : due) {
-        if (at <= Clock::now()) ready.push_back(key);
-      }
-      for (const Key& key : ready) ReconcileOne(&rec, key, &queue, false);
+    ++g_stats.reconciles;
+    CORRAL_LOG(kDebug)
+        << "reconciled " << key.first << "/" << key.second << " in "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()
+        << " ms" << (r.requeue ? " (requeue)" : "");
+    if (r.gone) {
+      failures.erase(key);
+    } else if (!r.status.ok()) {
+      ++g_stats.reconcile_errors;
+      const int n = ++failures[key];
+      CORRAL_LOG(kWarn) << "reconcile " << key.first << "/" << key.second << " failed (" << n
+                        << " in a row): " << r.status.ToString();
+      queue.Add(key, Clock::now() + std::chrono::milliseconds(
+                                        std::min<int64_t>(500LL << std::min(n, 10), 300000)));
+    } else {
+      failures.erase(key);
+      if (r.requeue) queue.Add(key, Clock::now() + std::chrono::seconds(10));
     }
   }
 }
