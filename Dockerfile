@@ -2,12 +2,14 @@
 #
 #   buildah bud --layers --format docker --target server -t corral .
 #   podman run -d -p 127.0.0.1:2181:2181 corral          (one standalone member)
+#   buildah bud --layers --format docker --target operator -t corral-operator .
 # Written for buildah (what tests/container builds it with); Docker with BuildKit accepts the
 # same syntax, but no Docker engine has built it yet.
 #
-# Two stages: `builder` compiles on debian:bookworm with the -dev packages; `server` is
+# Stages: `builder` compiles the server on debian:bookworm with the -dev packages; `server` is
 # debian:bookworm-slim with only the shared libraries the binaries link, the binaries and the
-# entrypoint. `--format docker` keeps the HEALTHCHECK (the OCI image format has no field for it).
+# entrypoint. `operator-builder` adds cpprestsdk and compiles the Kubernetes operator;
+# `operator` is bookworm-slim with corral-operator alone. `--format docker` keeps the HEALTHCHECK (the OCI image format has no field for it).
 
 # ---------------------------------------------------------------------------------------------
 FROM docker.io/library/debian:bookworm AS builder
@@ -41,7 +43,7 @@ RUN --mount=type=cache,target=/root/.cache/ccache,id=corral-ccache \
     export CCACHE_DIR=/root/.cache/ccache CCACHE_MAXSIZE=2G; \
     ccache --zero-stats >/dev/null; \
     cmake -S /src -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCORRAL_BUILD_TESTS=OFF \
+      -DCORRAL_BUILD_TESTS=OFF -DCORRAL_BUILD_OPERATOR=OFF \
       -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null; \
     cmake --build /tmp/build -j "${BUILD_JOBS:-$(nproc)}" \
       --target corral-server corralctl corral-dump; \
@@ -53,10 +55,39 @@ RUN --mount=type=cache,target=/root/.cache/ccache,id=corral-ccache \
     rm -rf /tmp/build
 
 # ---------------------------------------------------------------------------------------------
-# operator: the Kubernetes operator (operator/src in the design's layout) does not exist yet.
-# When it does, it gets its own builder stage (or joins `builder`) and a runtime stage
-# `FROM docker.io/library/debian:bookworm-slim AS operator` here, above `server`. Keep `server`
-# the last stage, so that a build without --target still gives the server.
+# The operator's builder: the server's builder (its packages and sources) plus cpprestsdk, the
+# operator's HTTP library, and the operator's sources. Its own stage, so that building the
+# server image never needs cpprestsdk.
+FROM builder AS operator-builder
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcpprest-dev \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/*
+COPY operator operator
+RUN --mount=type=cache,target=/root/.cache/ccache,id=corral-ccache \
+    set -eu; \
+    export CCACHE_DIR=/root/.cache/ccache CCACHE_MAXSIZE=2G; \
+    cmake -S /src -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCORRAL_BUILD_TESTS=OFF -DCORRAL_BUILD_OPERATOR=ON \
+      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null; \
+    cmake --build /tmp/build -j "${BUILD_JOBS:-$(nproc)}" --target corral-operator; \
+    strip --strip-debug -o /out/bin/corral-operator /tmp/build/bin/corral-operator; \
+    rm -rf /tmp/build
+
+# ---------------------------------------------------------------------------------------------
+# The operator's image: corral-operator alone, as manifests/operator.yaml runs it (non-root,
+# in-cluster config, health and metrics ports of its own). Runtime libraries found with ldd and
+# dpkg -S as for the server.
+FROM docker.io/library/debian:bookworm-slim AS operator
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates libstdc++6 libssl3 libcpprest2.10 libyaml-cpp0.7 libbrotli1 \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt/* /var/log/dpkg.log
+COPY --from=operator-builder /out/bin/corral-operator /usr/local/bin/corral-operator
+USER 65532:65532
+EXPOSE 8081 9090
+ENTRYPOINT ["/usr/local/bin/corral-operator"]
 
 # ---------------------------------------------------------------------------------------------
 FROM docker.io/library/debian:bookworm-slim AS server

@@ -13,6 +13,7 @@ CORRAL_DEB_PACKAGES=(
   zookeeper libzookeeper-mt-dev python3-kazoo python3-pytest python3-yaml
   prometheus  # promtool, which the metrics tests validate /metrics with
   openssl     # certificates for the test kube-apiserver (tests/k8s_api)
+  libcpprest-dev  # the operator's HTTP client to the Kubernetes API (operator/src/kube)
 )
 
 # Installs whichever of the named Debian packages are missing, saying which (`$1` says what

@@ -479,3 +479,59 @@ def _ensemble_survives_a_killed_leader(ensemble, capsys):
     assert state["ExitCode"] == 0, (state, logs.stdout)
     assert stop_s < 15, "podman stop took %.1f s" % stop_s
     assert "received signal 15, shutting down" in logs.stdout + logs.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The operator's image (Dockerfile target `operator`).
+
+OPERATOR_TAG = "localhost/corral-operator:test"
+
+
+@pytest.fixture(scope="module")
+def operator_image(tmp_path_factory):
+    """Builds the operator target once per run (after the server's, whose builder stage it
+    extends, so the shared layers come from the cache); removed as the server image is."""
+    log = tmp_path_factory.mktemp("operator-image") / "build.log"
+    run(PREFIX + [str(BASE_IMAGES)], timeout=20 * 60)
+    run_tag = OPERATOR_TAG + "-" + RUN_ID
+    previous = image_id_of(OPERATOR_TAG)
+    started = time.monotonic()
+    try:
+        buildah_bud("operator", [OPERATOR_TAG, run_tag], log)
+        image_id = image_id_of(run_tag)
+        assert image_id, "the build succeeded but %s is not in the store" % run_tag
+        size = int(podman("image", "inspect", "--format", "{{.Size}}", image_id).stdout)
+        BUILD_REPORT.append("image %s %s: %.1f MB, built in %.0f s"
+                            % (OPERATOR_TAG, image_id[:12], size / 1e6,
+                               time.monotonic() - started))
+        yield image_id
+    finally:
+        if image_id_of(run_tag):
+            podman("rmi", run_tag, check=False)
+        if previous and image_id_of(previous) and not image_names(previous):
+            podman("rmi", previous, check=False)
+
+
+def test_operator_image_runs_as_the_manifest_says(operator_image, capsys):
+    while BUILD_REPORT:
+        report(capsys, BUILD_REPORT.pop(0))
+    info = json.loads(podman("image", "inspect", operator_image).stdout)[0]
+    config = info["Config"]
+    assert info["Size"] < IMAGE_SIZE_MAX_BYTES
+    # manifests/operator.yaml runs it as 65532 with runAsNonRoot, health on 8081, metrics 9090.
+    assert config["User"] == "65532:65532"
+    assert set(config["ExposedPorts"]) == {"8081/tcp", "9090/tcp"}
+    assert config["Entrypoint"] == ["/usr/local/bin/corral-operator"]
+    script = r"""
+ldd /usr/local/bin/corral-operator | grep 'not found' && { echo MISSING LIBRARY; exit 1; }
+for tool in gcc g++ cmake make; do
+  command -v $tool && { echo "BUILD TOOL $tool IN IMAGE"; exit 1; }
+done
+corral-operator; echo "exit $?"
+"""
+    r = podman("run", "--rm", "--network", "none", *_ulimits(), "--entrypoint", "bash",
+               operator_image, "-c", script)
+    # Outside a cluster and without --kubeconfig it refuses to start, saying so: the binary and
+    # its libraries load.
+    assert "not in a cluster" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] != "exit 0", r.stdout

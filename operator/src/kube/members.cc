@@ -1,0 +1,128 @@
+#include "kube/members.h"
+
+#include <cpprest/http_client.h>
+
+#include <memory>
+
+#include "client/session.h"
+#include "client/zk_client.h"
+#include "zk/codes.h"
+
+namespace corral::kube {
+namespace {
+
+using web::json::value;
+
+class HttpMemberAgent : public MemberAgent {
+ public:
+  HttpMemberAgent(int timeout_seconds, std::string super_auth)
+      : timeout_seconds_(timeout_seconds), super_auth_(std::move(super_auth)) {}
+
+  op::ObservedMember Probe(int id, const std::string& ip, int admin_port) override {
+    op::ObservedMember m;
+    m.id = id;
+    value ready, zab;
+    int code = 0;
+    if (!Get(ip, admin_port, "/commands/ready", &ready, &code)) return m;
+    m.reachable = true;
+    m.serving = code == 200 && ready.has_field("ready") && ready.at("ready").is_boolean() &&
+                ready.at("ready").as_bool();
+    const std::string state =
+        ready.has_field("server_state") && ready.at("server_state").is_string()
+            ? ready.at("server_state").as_string()
+            : "";
+    m.role = state == "leading" || state == "leader"       ? op::Role::kLeader
+             : state == "following" || state == "follower" ? op::Role::kFollower
+             : state == "observing" || state == "observer" ? op::Role::kObserver
+             : state == "standalone"                       ? op::Role::kStandalone
+             : state == "looking"                          ? op::Role::kLooking
+                                                           : op::Role::kUnknown;
+    if (ready.has_field("last_zxid") && ready.at("last_zxid").is_string()) {
+      m.zxid = std::stoull(ready.at("last_zxid").as_string(), nullptr, 16);
+    }
+    // A serving member is caught up by definition; a learner's catching up is not reported by
+    // the admin API yet (issue 9: needs the leader's view of its learners).
+    m.caught_up = m.serving;
+    return m;
+  }
+
+  op::ObservedConfig ReadConfig(const std::string& ip, int admin_port) override {
+    op::ObservedConfig c;
+    value view;
+    int code = 0;
+    if (!Get(ip, admin_port, "/commands/voting_view", &view, &code) || code != 200) return c;
+    if (!view.has_field("current_config") || !view.at("current_config").is_object()) return c;
+    for (const auto& [id, member] : view.at("current_config").as_object()) {
+      const bool observer = member.has_field("learner_type") &&
+                            member.at("learner_type").is_string() &&
+                            member.at("learner_type").as_string() == "observer";
+      (observer ? c.observers : c.voters).insert(std::stoi(id));
+    }
+    // voting_view carries no version; until the admin API exposes it, every member reports 0
+    // and the plan sees the configuration as settled.
+    c.known = !c.voters.empty();
+    return c;
+  }
+
+  // Incremental reconfig through the ZooKeeper protocol (opcode 16), as zkCli.sh's
+  // `reconfig -add` / `-remove` does. curConfigId is not pinned (-1): the plan's one-voter rule
+  // and the server's single-server check keep two changes from crossing.
+  Status Reconfig(const std::string& ip, int client_port, int id, const std::string& server,
+                  bool add) override {
+    if (ip.empty()) return Status::FailedPrecondition("reconfig: no serving member to ask");
+    client::SessionOptions options;
+    options.servers = {{ip, static_cast<uint16_t>(client_port)}};
+    options.session_timeout_ms = 10000;
+    options.connect_timeout_ms = timeout_seconds_ * 1000;
+    client::Session session(std::move(options));
+    CORRAL_RETURN_IF_ERROR(session.AwaitConnected(timeout_seconds_ * 1000));
+    client::ZkClient zk(&session, 10000);
+    if (!super_auth_.empty()) {
+      int32_t err = zk.AddAuth("digest", super_auth_);
+      if (err != zk::kOk)
+        return Status::FailedPrecondition(std::string("addauth: ") + zk::ErrName(err));
+    }
+    zk::ReconfigRequest request;
+    if (add) {
+      request.joining_servers = "server." + std::to_string(id) + "=" + server;
+    } else {
+      request.leaving_servers = std::to_string(id);
+    }
+    std::string config;
+    zk::Stat stat;
+    int32_t err = zk.Reconfig(request, &config, &stat);
+    if (err != zk::kOk) {
+      return Status::FailedPrecondition(std::string("reconfig ") + (add ? "add " : "remove ") +
+                                        std::to_string(id) + " via " + ip + ": " +
+                                        zk::ErrName(err));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  bool Get(const std::string& ip, int port, const std::string& path, value* out, int* code) {
+    try {
+      web::http::client::http_client_config config;
+      config.set_timeout(std::chrono::seconds(timeout_seconds_));
+      const std::string host = ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
+      web::http::client::http_client client("http://" + host + ":" + std::to_string(port), config);
+      web::http::http_response r = client.request(web::http::methods::GET, path).get();
+      *code = r.status_code();
+      *out = r.extract_json(true).get();
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  const int timeout_seconds_;
+  const std::string super_auth_;
+};
+
+}  // namespace
+
+std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds, std::string super_auth) {
+  return std::make_unique<HttpMemberAgent>(timeout_seconds, std::move(super_auth));
+}
+
+}  // namespace corral::kube

@@ -1,0 +1,307 @@
+#include "kube/reconciler.h"
+
+#include <cpprest/json.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "base/log.h"
+#include "kube/objects.h"
+#include "plan/names.h"
+#include "plan/plan.h"
+
+namespace corral::kube {
+namespace {
+
+using web::json::value;
+
+const value* At(const value& v, std::initializer_list<const char*> path) {
+  const value* cur = &v;
+  for (const char* key : path) {
+    if (!cur->is_object() || !cur->has_field(key)) return nullptr;
+    cur = &cur->at(key);
+  }
+  return cur;
+}
+
+std::string Str(const value& v, std::initializer_list<const char*> path) {
+  const value* x = At(v, path);
+  return x != nullptr && x->is_string() ? x->as_string() : "";
+}
+
+int Int(const value& v, std::initializer_list<const char*> path, int def) {
+  const value* x = At(v, path);
+  return x != nullptr && x->is_integer() ? x->as_integer() : def;
+}
+
+// The ordinal at the end of `<prefix>-<n>`, or -1.
+int OrdinalOf(const std::string& name, const std::string& prefix) {
+  if (name.size() <= prefix.size() + 1 || name.compare(0, prefix.size(), prefix) != 0 ||
+      name[prefix.size()] != '-') {
+    return -1;
+  }
+  const std::string digits = name.substr(prefix.size() + 1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(digits);
+}
+
+StatusOr<value> Parse(const Result& r) {
+  try {
+    return value::parse(r.body);
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("unparsable answer: ") + e.what());
+  }
+}
+
+}  // namespace
+
+std::string NowRfc3339() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Reconciler::Reconciler(ApiClient* api, MemberAgent* members, std::function<std::string()> now)
+    : api_(api), members_(members), now_(std::move(now)) {}
+
+ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& name) {
+  ReconcileResult out;
+  Result got = api_->Get(kEnsembles, ns, name);
+  if (got.not_found()) {
+    out.gone = true;
+    return out;
+  }
+  if (!got.ok()) {
+    out.status = got.status;
+    return out;
+  }
+  StatusOr<value> object = Parse(got);
+  if (!object.ok()) {
+    out.status = object.status();
+    return out;
+  }
+  const Ensemble e = ParseEnsemble(object.value());
+  const op::Desired desired = DesiredOf(e);
+  const int admin_port = Int(e.spec, {"services", "admin", "port"}, 8080);
+
+  // ---- Observe ------------------------------------------------------------------------------
+  op::Observed o;
+  Result sts = api_->Get(kStatefulSets, ns, name);
+  if (sts.ok()) {
+    StatusOr<value> v = Parse(sts);
+    if (v.ok()) {
+      // Only our own StatefulSet counts; one of the same name owned by someone else is left alone
+      // (the apply would fail with a conflict and say so).
+      o.statefulset.exists = true;
+      o.statefulset.replicas = Int(v.value(), {"spec", "replicas"}, 0);
+      o.statefulset.ready_replicas = Int(v.value(), {"status", "readyReplicas"}, 0);
+      o.statefulset.current_revision = Str(v.value(), {"status", "currentRevision"});
+      o.statefulset.update_revision = Str(v.value(), {"status", "updateRevision"});
+      const value* containers = At(v.value(), {"spec", "template", "spec", "containers"});
+      if (containers != nullptr && containers->is_array() && containers->size() > 0) {
+        o.statefulset.image = Str(containers->at(0), {"image"});
+      }
+    }
+  } else if (!sts.not_found()) {
+    out.status = sts.status;
+    return out;
+  }
+  ListOptions selector;
+  selector.label_selector = SelectorString(name);
+  Result pods = api_->List(kPods, ns, selector);
+  if (!pods.ok()) {
+    out.status = pods.status;
+    return out;
+  }
+  if (StatusOr<value> v = Parse(pods); v.ok()) {
+    const value* items = At(v.value(), {"items"});
+    for (size_t i = 0; items != nullptr && i < items->size(); ++i) {
+      const value& pod = items->at(i);
+      op::ObservedPod p;
+      p.name = Str(pod, {"metadata", "name"});
+      p.ordinal = OrdinalOf(p.name, name);
+      if (p.ordinal < 0) continue;
+      p.ip = Str(pod, {"status", "podIP"});
+      p.deleting = At(pod, {"metadata", "deletionTimestamp"}) != nullptr;
+      p.revision = Str(pod, {"metadata", "labels", "controller-revision-hash"});
+      const value* conditions = At(pod, {"status", "conditions"});
+      for (size_t j = 0; conditions != nullptr && j < conditions->size(); ++j) {
+        if (Str(conditions->at(j), {"type"}) == "Ready") {
+          p.ready = Str(conditions->at(j), {"status"}) == "True";
+        }
+      }
+      o.pods.push_back(p);
+    }
+  }
+  Result claims = api_->List(kPvcs, ns, selector);
+  if (!claims.ok()) {
+    out.status = claims.status;
+    return out;
+  }
+  if (StatusOr<value> v = Parse(claims); v.ok()) {
+    const value* items = At(v.value(), {"items"});
+    for (size_t i = 0; items != nullptr && i < items->size(); ++i) {
+      const std::string claim = Str(items->at(i), {"metadata", "name"});
+      for (const char* prefix : {"data-", "log-"}) {
+        if (claim.rfind(prefix, 0) != 0) continue;
+        const int ordinal = OrdinalOf(claim.substr(std::string(prefix).size()), name);
+        if (ordinal >= 0) o.claims.push_back({claim, ordinal});
+      }
+    }
+  }
+  // Members, by pod IP; the configuration from the first serving member.
+  for (const op::ObservedPod& p : o.pods) {
+    if (p.ip.empty()) continue;
+    const int id = op::IdOfOrdinal(p.ordinal);
+    o.members[id] = members_->Probe(id, p.ip, admin_port);
+    if (!o.config.known && o.members[id].serving) {
+      o.config = members_->ReadConfig(p.ip, admin_port);
+    }
+  }
+  if (const value* b = At(e.status, {"bootstrapped"}); b != nullptr && b->is_boolean()) {
+    o.bootstrapped = b->as_bool();
+  }
+  if (const value* s = At(e.status, {"scaleIns"}); s != nullptr && s->is_array()) {
+    for (size_t i = 0; i < s->size(); ++i) {
+      if (s->at(i).is_integer()) o.scale_ins.insert(s->at(i).as_integer());
+    }
+  }
+  o.status_replicas = Int(e.status, {"replicas"}, 0);
+  o.current_image = Str(e.status, {"currentImage"});
+  o.phase = Str(e.status, {"phase"});
+  if (const value* c = At(e.status, {"conditions"}); c != nullptr && c->is_array()) {
+    for (size_t i = 0; i < c->size(); ++i) {
+      o.condition_reasons[Str(c->at(i), {"type"})] = Str(c->at(i), {"reason"});
+    }
+  }
+
+  // ---- Plan and act -------------------------------------------------------------------------
+  const op::ReconcilePlan plan = op::Plan(desired, o);
+  out.requeue = plan.requeue;
+
+  auto apply = [&](const Resource& r, const value& obj) -> Status {
+    Result res = api_->Apply(r, ns, Str(obj, {"metadata", "name"}), obj.serialize(),
+                             op::kFieldManager, /*force=*/true);
+    return res.status;
+  };
+  auto write_status = [&]() -> Status {
+    value patch = value::object();
+    patch["apiVersion"] = value::string("corral.dev/v1alpha1");
+    patch["kind"] = value::string("Ensemble");
+    value meta = value::object();
+    meta["name"] = value::string(name);
+    meta["namespace"] = value::string(ns);
+    patch["metadata"] = meta;
+    patch["status"] = RenderStatus(e, plan.status, now_());
+    return api_->Apply(kEnsembles, ns, name, patch.serialize(), op::kFieldManager, true, "status")
+        .status;
+  };
+  auto finalizers = [&](bool add) -> Status {
+    value list = value::array();
+    size_t n = 0;
+    if (const value* f = At(object.value(), {"metadata", "finalizers"}); f != nullptr) {
+      for (size_t i = 0; i < f->size(); ++i) {
+        if (f->at(i).is_string() && f->at(i).as_string() == op::kFinalizer) continue;
+        list[n++] = f->at(i);
+      }
+    }
+    if (add) list[n++] = value::string(op::kFinalizer);
+    value patch = value::object();
+    patch["metadata"]["finalizers"] = list;
+    patch["metadata"]["resourceVersion"] = value::string(e.resource_version);
+    return api_->MergePatch(kEnsembles, ns, name, patch.serialize()).status;
+  };
+
+  if (plan.status_first && !desired.deleting) {
+    out.status = write_status();
+    if (!out.status.ok()) return out;
+  }
+  for (const op::Action& a : plan.actions) {
+    Status st;
+    switch (a.kind) {
+      case op::Action::Kind::kAddFinalizer:
+        st = finalizers(true);
+        break;
+      case op::Action::Kind::kRemoveFinalizer:
+        st = finalizers(false);
+        break;
+      case op::Action::Kind::kApplyChildren: {
+        st = apply(kServices, RenderHeadlessService(e));
+        if (st.ok()) st = apply(kServices, RenderClientService(e));
+        for (const value& svc : {RenderAdminService(e), RenderMetricsService(e)}) {
+          if (st.ok() && !svc.is_null()) st = apply(kServices, svc);
+        }
+        if (st.ok() && !plan.config_members.empty()) {
+          st = apply(kConfigMaps, RenderConfigMap(e, plan.config_members));
+        }
+        if (st.ok() && desired.pdb_enabled) {
+          st = apply(kPdbs, RenderPdb(e, std::max(plan.status.replicas, 1)));
+        } else if (st.ok()) {
+          Result del = api_->Delete(kPdbs, ns, op::PdbName(name));
+          if (!del.ok() && !del.not_found()) st = del.status;
+        }
+        break;
+      }
+      case op::Action::Kind::kApplyStatefulSet:
+        st = apply(kStatefulSets, RenderStatefulSet(e, a.replicas));
+        break;
+      case op::Action::Kind::kReconfigAdd:
+      case op::Action::Kind::kReconfigRemove: {
+        std::string ip;
+        for (const op::ObservedPod& p : o.pods) {
+          const int id = op::IdOfOrdinal(p.ordinal);
+          if (ip.empty() && o.members[id].serving && id != a.id) ip = p.ip;
+        }
+        st = members_->Reconfig(ip, desired.client_port, a.id, a.server,
+                                a.kind == op::Action::Kind::kReconfigAdd);
+        break;
+      }
+      case op::Action::Kind::kDeletePod: {
+        Result del = api_->Delete(kPods, ns, a.name);
+        st = del.not_found() ? Status::Ok() : del.status;
+        break;
+      }
+      case op::Action::Kind::kDeleteClaim: {
+        Result del = api_->Delete(kPvcs, ns, a.name);
+        st = del.not_found() ? Status::Ok() : del.status;
+        break;
+      }
+      case op::Action::Kind::kEvent: {
+        value ev = value::object();
+        ev["apiVersion"] = value::string("v1");
+        ev["kind"] = value::string("Event");
+        ev["metadata"]["generateName"] = value::string(name + "-");
+        ev["metadata"]["namespace"] = value::string(ns);
+        ev["involvedObject"]["apiVersion"] = value::string("corral.dev/v1alpha1");
+        ev["involvedObject"]["kind"] = value::string("Ensemble");
+        ev["involvedObject"]["name"] = value::string(name);
+        ev["involvedObject"]["namespace"] = value::string(ns);
+        ev["involvedObject"]["uid"] = value::string(e.uid);
+        ev["type"] = value::string(a.event_type);
+        ev["reason"] = value::string(a.reason);
+        ev["message"] = value::string(a.message);
+        ev["source"]["component"] = value::string("corral-operator");
+        ev["firstTimestamp"] = value::string(now_());
+        ev["lastTimestamp"] = value::string(now_());
+        ev["count"] = value::number(1);
+        // An event that cannot be written is logged, never a reason to stop reconciling.
+        Result r = api_->Create(kEvents, ns, ev.serialize());
+        if (!r.ok()) {
+          CORRAL_LOG(kWarn) << "event " << a.reason << ": " << r.status.ToString();
+        }
+        break;
+      }
+    }
+    if (!st.ok()) {
+      out.status = Status(st.code(), std::string(op::KindName(a.kind)) + ": " + st.message());
+      return out;
+    }
+  }
+  if (!plan.status_first && !desired.deleting) out.status = write_status();
+  return out;
+}
+
+}  // namespace corral::kube

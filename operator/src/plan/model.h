@@ -1,0 +1,97 @@
+#pragma once
+// What the reconcile plan decides from: the desired Ensemble (its spec, reduced to what the plan
+// needs) and the observed world (the API's objects and what each member says of itself). Plain
+// values, filled by the kube layer, so the plan can be tested without a cluster.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace corral::op {
+
+enum class ReclaimPolicy { kRetain, kDelete };
+
+struct Desired {
+  std::string name;
+  std::string ns;
+  int64_t generation = 0;
+  int replicas = 3;  // voters
+  std::string image;
+  int client_port = 2181;
+  ReclaimPolicy data_reclaim = ReclaimPolicy::kRetain;
+  bool has_log_volume = false;
+  ReclaimPolicy log_reclaim = ReclaimPolicy::kRetain;
+  bool pdb_enabled = true;
+  bool deleting = false;  // metadata.deletionTimestamp is set
+  bool has_finalizer = false;
+};
+
+struct ObservedStatefulSet {
+  bool exists = false;
+  int replicas = 0;  // spec.replicas
+  int ready_replicas = 0;
+  std::string current_revision;
+  std::string update_revision;
+  std::string image;  // of the pod template
+};
+
+struct ObservedPod {
+  std::string name;
+  int ordinal = 0;
+  std::string ip;
+  bool ready = false;     // the Ready condition (the member's /commands/ready probe)
+  bool deleting = false;  // deletionTimestamp set
+  std::string revision;   // controller-revision-hash label
+};
+
+enum class Role { kUnknown, kLeader, kFollower, kObserver, kStandalone, kLearner, kLooking };
+
+// What a member's admin API said (/commands/ready, /commands/leader, mntr), asked by pod IP.
+struct ObservedMember {
+  int id = 0;
+  bool reachable = false;  // its admin API answered
+  bool serving = false;    // /commands/ready: serving and in sync with the leader
+  Role role = Role::kUnknown;
+  uint64_t zxid = 0;
+  uint64_t config_version = 0;  // the version of the configuration it uses
+  // A member not in the configuration: whether it has caught up with the leader as a learner
+  // (its zxid reached the leader's commit point), so adding it cannot stall writes.
+  bool caught_up = false;
+};
+
+// The live configuration, /zookeeper/config as read through a serving member.
+struct ObservedConfig {
+  bool known = false;
+  uint64_t version = 0;
+  std::set<int> voters;     // ids of participants
+  std::set<int> observers;  // ids of observers
+};
+
+struct ObservedClaim {
+  std::string name;
+  int ordinal = 0;
+};
+
+struct Observed {
+  ObservedStatefulSet statefulset;
+  std::vector<ObservedPod> pods;
+  std::map<int, ObservedMember> members;  // by id
+  ObservedConfig config;
+  std::vector<ObservedClaim> claims;  // the Ensemble's PVCs (data-<pod>, log-<pod>)
+  // From status: the operator created the first configuration (never inferred from DNS).
+  bool bootstrapped = false;
+  // From status: ordinals the operator removed by a recorded scale-in and whose claims the
+  // reclaim policy may delete once their pods are gone.
+  std::set<int> scale_ins;
+  // From status: voters of the live configuration, or while bootstrapping the size of the first
+  // configuration the operator chose (recorded before the StatefulSet is created).
+  int status_replicas = 0;
+  std::string current_image;  // status.currentImage
+  std::string phase;          // status.phase as last written
+  // status.conditions as last written: type -> reason (events are emitted on changes only).
+  std::map<std::string, std::string> condition_reasons;
+};
+
+}  // namespace corral::op
