@@ -3,9 +3,11 @@ serves; removing the leader hands over; the ensemble grows 3 → 5 → 3 and has
 while kazoo and the C client write without pause, and no acknowledged write is lost, no client
 sees more than a retriable disconnect, and every member agrees on /zookeeper/config, on `conf`
 and in its dynamicConfigFile (docs/membership.md)."""
+import json
 import os
 import subprocess
 import time
+import urllib.request
 
 import pytest
 from kazoo.client import KazooClient
@@ -73,9 +75,26 @@ def reconfigure(c, joining=None, leaving=None, timeout=60):
             time.sleep(0.1)
 
 
+def voting_view_ids(member):
+    """The member ids the admin API's voting_view lists, with their roles."""
+    with urllib.request.urlopen(member.admin_url + "/voting_view", timeout=5) as r:
+        view = json.load(r)["current_config"]
+    return {int(k): v["learner_type"] for k, v in view.items()}
+
+
+def config_ids(config):
+    out = {}
+    for line in config.decode().splitlines():
+        if line.startswith("server."):
+            key, spec = line.split("=", 1)
+            role = "observer" if ":observer" in spec.split(";")[0] else "participant"
+            out[int(key[len("server."):])] = role
+    return out
+
+
 def await_agreement(e, members, config, timeout=30):
     """Every member serves (one leader, the others following or observing), shows `config` at
-    /zookeeper/config and counts with it (`conf`)."""
+    /zookeeper/config and counts with it (`conf`, and the admin API's voting_view)."""
     def agreed():
         modes = [e.mode(m) for m in members]
         if modes.count("leader") != 1 or (modes.count("follower") + modes.count("observer") + 1
@@ -85,6 +104,7 @@ def await_agreement(e, members, config, timeout=30):
     wait_until(agreed, timeout=timeout, what="every member to serve the new configuration")
     for m in members:
         assert read_config(m) == config
+        assert voting_view_ids(m) == config_ids(config)
 
 
 def test_a_new_member_is_added_by_reconfig_and_serves(tmp_path):

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "base/hex.h"
+#include "config/dynamic_config.h"
 #include "node/node.h"
 #include "statemachine/acl.h"
 
@@ -314,8 +315,14 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
       out.Set("connections", connections_json(true)).Set("secure_connections", Json::Array());
     }
   } else if (name == "voting_view") {
+    // The configuration this member counts with (after reconfig, not the static server lines).
+    std::vector<ServerSpec> servers = config_.servers;
+    if (auto current = ParseDynamicConfig(committer_->MembershipText());
+        current.ok() && !current->servers.empty()) {
+      servers = current->servers;
+    }
     Json view = Json::Object();
-    for (const ServerSpec& spec : config_.servers) {
+    for (const ServerSpec& spec : servers) {
       std::string client;
       if (spec.client_port != 0) {
         client = HostPort(spec.client_address.empty() ? "0.0.0.0" : spec.client_address,
