@@ -84,7 +84,7 @@ class Checker {
   std::map<int64_t, uint64_t> entries_;   // zxid -> hash of the one entry with it
   std::map<int64_t, Committed> history_;  // applied somewhere, hence committed
   std::map<std::pair<int64_t, int32_t>, int64_t> committed_requests_;  // (session, xid) -> zxid
-  std::map<int64_t, consensus::Membership> committed_memberships_;  // by the entry's zxid
+  std::map<int64_t, consensus::Membership> committed_memberships_;     // by the entry's zxid
   std::map<int64_t, uint64_t> digests_;                  // zxid -> first digest seen at it
   std::map<int64_t, std::map<int32_t, int64_t>> acked_;  // session -> xid -> zxid
   size_t acks_ = 0;

@@ -149,6 +149,12 @@ class Ensemble:
         try:
             for m in self.members:
                 servers.wait_until(m._ready, timeout=timeout, what="%s to serve" % m.kind)
+            # ruok answers before an ensemble has a leader; a member serves once srvr shows its
+            # mode (both servers answer "not currently serving" before). Without this a run
+            # could start its load mid-election and fail at the first connect.
+            for m in self.members:
+                servers.wait_until(lambda: "Mode: " in self._srvr(m), timeout=timeout,
+                                   what="%s to have a leader" % m.kind)
         except RuntimeError as e:
             log = "\n".join(m.read_log() for m in self.members)
             self.stop()
@@ -158,6 +164,13 @@ class Ensemble:
                 line = line.replace(self.members[0].workdir + "/", "")
                 raise NotSupported(line.strip()) from e
             raise
+
+    @staticmethod
+    def _srvr(member):
+        try:
+            return servers.four_letter(member.port, "srvr", timeout=1.0)
+        except OSError:
+            return ""
 
     def stop(self, sig=signal.SIGTERM):
         for m in self.members:

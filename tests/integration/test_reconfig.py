@@ -250,7 +250,7 @@ def corralctl(member, *args):
 
 def test_roles_change_through_zkcli_and_corralctl(tmp_path):
     """An observer joins with zkCli.sh's reconfig -add, becomes a voter with corralctl's, and a
-    voter becomes an observer with zkCli.sh's bulk reconfig -members; each step shows in the
+    follower becomes an observer with zkCli.sh's bulk reconfig -members; each step shows in the
     members' modes and configs. Without super auth the same request is refused."""
     e = Ensemble(str(tmp_path), size=3, extra_config=EXTRA)
     try:
@@ -278,26 +278,32 @@ def test_roles_change_through_zkcli_and_corralctl(tmp_path):
         assert code == 1 and "BadVersion" in err, (code, out, err)
         assert read_config(e.members[2]) == config
 
-        # Bulk: the same members with member 3 an observer (one voter fewer).
+        # Bulk: the same members with one follower an observer (one voter fewer). A follower,
+        # so that leadership stays put: a leader change closes the connections of every member
+        # while they sync, and zkCli.sh does not retry.
+        leader = e.leader()
+        demoted = next(m for m in e.members.values() if m is not leader)
         lines = [l for l in config.decode().splitlines() if l.startswith("server.")]
         def as_observer(line):
             spec, _, client = line.partition(";")
             return spec.replace(":participant", ":observer") + (";" + client if client else "")
-        bulk = ",".join(as_observer(l) if l.startswith("server.3=") else l for l in lines)
-        out = zkcli(e.members[1], "addauth digest super:%s\nreconfig -members %s\n"
+        prefix = "server.%d=" % demoted.member_id
+        bulk = ",".join(as_observer(l) if l.startswith(prefix) else l for l in lines)
+        out = zkcli(leader, "addauth digest super:%s\nreconfig -members %s\n"
                     % (SUPER_PASSWORD, bulk))
-        config = read_config(e.members[1])
-        assert b":observer" in [l for l in config.splitlines() if l.startswith(b"server.3=")][0]
+        config = read_config(leader)
+        assert b":observer" in [l for l in config.splitlines()
+                                if l.startswith(prefix.encode())][0]
         await_agreement(e, list(members.values()), config)
-        assert e.mode(e.members[3]) == "observer"
-        k = kazoo_client(e.members[3].connect_string)
+        assert e.mode(demoted) == "observer"
+        k = kazoo_client(demoted.connect_string)
         k.create("/through-observer", b"x")  # forwarded, committed by the three voters
         k.stop()
         k.close()
 
         # Without super auth (and without ADMIN on /zookeeper/config) reconfig is refused.
-        out = zkcli(e.members[1], "reconfig -remove 4\n", status=1)
+        out = zkcli(leader, "reconfig -remove 4\n", status=1)
         assert "Insufficient permission" in out, out[-2000:]
-        assert read_config(e.members[1]) == config
+        assert read_config(leader) == config
     finally:
         e.stop()

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Mutation check of the ZooKeeper-history scenarios (tests/sim/zookeeper_history_test.cc).
+"""Mutation check of the ZooKeeper-history scenarios (tests/sim/zookeeper_history_test.cc)
+and of the membership scenarios (tests/sim/membership_test.cc).
 
 Each scenario claims that an implementation with the historical ZooKeeper bug would fail it.
 This script makes that claim checkable: every mutant below re-creates one bug in a copy of the
@@ -108,6 +109,38 @@ MUTANTS = [
                    "    m.entries.erase(m.entries.begin());\n  }\n"
                    "  // A follower may only take the commit point as far as what it matched of "
                    "this message.\n")],
+    },
+    {
+        "name": "two-voters-at-once",
+        "bug": "a membership change of two voters at once (old and new majorities need not "
+               "intersect)",
+        "catches": ["Membership.TwoVoterChangesAtOnceAreRefused"],
+        "edits": [(REPLICA, "if (VoterChanges(membership_, next) > 1) {", "if (false) {")],
+    },
+    {
+        "name": "single-voter-leads-before-durable",
+        "bug": "a single voter leads the moment it votes for itself, before its epoch is "
+               "durable",
+        "catches": ["Membership.ChangesAmongFaultsKeepEveryInvariant"],
+        "edits": [(REPLICA, "    if (pre_vote) StartElection(false);\n    return;",
+                   "    if (pre_vote) {\n      StartElection(false);\n    } else {\n"
+                   "      BecomeLeader();\n    }\n    return;")],
+    },
+    {
+        "name": "only-current-voters-vote",
+        "bug": "a member answers only candidates its newest configuration lists, and only while "
+               "that configuration lists it as a voter",
+        "catches": ["Membership.ChangesAmongFaultsKeepEveryInvariant"],
+        "edits": [(REPLICA, "if (m.last_zxid == 0 && !KnownVoter(m.from)) return;",
+                   "if (!IsVoter(m.from) || !IsVoter(options_.id)) return;")],
+    },
+    {
+        "name": "unknown-leader-ignored",
+        "bug": "a member drops the appends of a leader its configuration does not list yet",
+        "catches": ["Membership.ChangesAmongFaultsKeepEveryInvariant"],
+        "edits": [(REPLICA, "const bool judged_later = m.type == MessageType::kAppend || "
+                   "m.type == MessageType::kSnapshot ||\n",
+                   "const bool judged_later = ")],
     },
 ]
 

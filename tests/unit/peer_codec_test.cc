@@ -170,12 +170,16 @@ TEST(PeerCodec, DefaultMessageRoundTrips) {
 }
 
 TEST(PeerCodec, HelloRoundTrips) {
-  std::string frame = EncodeHelloFrame(kEnsemble, PeerHello{2, 3});
+  // The longest host name DNS allows still fits the Hello's limit.
+  const std::string host = std::string(253, 'h');
+  std::string frame = EncodeHelloFrame(kEnsemble, PeerHello{2, 3, host, 2888});
   StatusOr<DecodedPeerFrame> decoded = DecodePeerFrame(frame, kEnsemble, {});
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   ASSERT_TRUE(std::holds_alternative<PeerHello>(*decoded));
   EXPECT_EQ(std::get<PeerHello>(*decoded).from, 2);
   EXPECT_EQ(std::get<PeerHello>(*decoded).to, 3);
+  EXPECT_EQ(std::get<PeerHello>(*decoded).quorum_host, host);
+  EXPECT_EQ(std::get<PeerHello>(*decoded).quorum_port, 2888);
   EXPECT_LE(frame.size(), 8u + PeerFrameLimits().hello_bytes_max);
 }
 
@@ -310,7 +314,7 @@ TEST(PeerCodec, WrongEnsembleIsRefused) {
   EXPECT_MESSAGE_HAS(error, "peer belongs to ensemble 0x0123456789abcdef");
   EXPECT_MESSAGE_HAS(error, "this member to 0x0123456789abcdf0");
   // The Hello too.
-  Status hello_error = DecodeError(EncodeHelloFrame(kEnsemble, PeerHello{1, 2}), 7);
+  Status hello_error = DecodeError(EncodeHelloFrame(kEnsemble, PeerHello{1, 2, "", 0}), 7);
   EXPECT_MESSAGE_HAS(hello_error, "ensemble");
 }
 

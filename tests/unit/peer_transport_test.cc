@@ -296,7 +296,7 @@ TEST_F(PeerTransportTest, RefusesAnOversizedFrameBeforeTheHello) {
 TEST_F(PeerTransportTest, RefusesAnOversizedFrameAfterTheHello) {
   StartNode(2);
   asio::ip::tcp::socket raw = RawConnect(2);
-  std::string frames = EncodeHelloFrame(kEnsemble, PeerHello{1, 2});
+  std::string frames = EncodeHelloFrame(kEnsemble, PeerHello{1, 2, "", 0});
   frames += std::string("\xff\xff\xff\xff\x00\x00\x00\x00", 8);  // 4 GiB: over any limit
   asio::write(raw, asio::buffer(frames));
   ExpectRefused(2, raw, 0);
@@ -309,14 +309,14 @@ TEST_F(PeerTransportTest, RefusesACorruptedFrameAfterTheHello) {
   ASSERT_TRUE(message.ok());
   std::string bad = message.value();
   bad.back() ^= 0x40;
-  asio::write(raw, asio::buffer(EncodeHelloFrame(kEnsemble, PeerHello{1, 2}) + bad));
+  asio::write(raw, asio::buffer(EncodeHelloFrame(kEnsemble, PeerHello{1, 2, "", 0}) + bad));
   ExpectRefused(2, raw, 0);
 }
 
 TEST_F(PeerTransportTest, RefusesHellosFromUnknownMembersOrForOtherMembers) {
   StartNode(2);
   uint64_t refused = 0;
-  for (PeerHello hello : {PeerHello{9, 2}, PeerHello{2, 2}, PeerHello{1, 3}}) {
+  for (PeerHello hello : {PeerHello{9, 2, "", 0}, PeerHello{2, 2, "", 0}, PeerHello{1, 3, "", 0}}) {
     asio::ip::tcp::socket raw = RawConnect(2);
     asio::write(raw, asio::buffer(EncodeHelloFrame(kEnsemble, hello)));
     ExpectRefused(2, raw, refused++);
@@ -328,7 +328,8 @@ TEST_F(PeerTransportTest, RefusesAMessageThatIsNotFromTheMemberTheHelloNamed) {
   asio::ip::tcp::socket raw = RawConnect(2);
   StatusOr<std::string> forged = EncodeMessageFrame(kEnsemble, Ping(3, 2, 1), {});
   ASSERT_TRUE(forged.ok());
-  asio::write(raw, asio::buffer(EncodeHelloFrame(kEnsemble, PeerHello{1, 2}) + forged.value()));
+  asio::write(raw,
+              asio::buffer(EncodeHelloFrame(kEnsemble, PeerHello{1, 2, "", 0}) + forged.value()));
   ExpectRefused(2, raw, 0);
 }
 
@@ -454,6 +455,29 @@ TEST_F(PeerTransportMembershipTest, AMemberJoinsAndLeavesAtRunTime) {
   ASSERT_TRUE(RunUntil([&] { return nodes_[1]->stats().connections_refused > refused_before; }));
   for (const Message& m : received_[1]) EXPECT_NE(m.request_id, 33);
   EXPECT_EQ(RequestIds(3), std::vector<int64_t>{14});
+}
+
+TEST_F(PeerTransportMembershipTest, AnUnknownMemberThatSaysWhereItListensIsLinkedBack) {
+  // Member 1 was not told of member 3 (the configuration adding it has not reached member 1);
+  // member 3 dials with its address in the Hello, and the server's handler adds it.
+  StartNode(OptionsWithPeers(1, {1, 2}));
+  std::vector<PeerAddress> told;
+  nodes_[1]->SetUnknownPeerHandler([&](const PeerAddress& address) {
+    told.push_back(address);
+    nodes_[1]->SetPeers(Addresses({1, 2, 3}));
+  });
+  PeerTransportOptions three = OptionsWithPeers(3, {1, 2, 3});
+  three.advertised_host = "127.0.0.1";
+  three.advertised_port = PortOf(3);
+  StartNode(three);
+  Send(3, Ping(3, 1, 31));
+  ASSERT_TRUE(RunUntil([&] { return RequestIds(1) == std::vector<int64_t>{31}; }));
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].id, 3);
+  EXPECT_EQ(told[0].port, PortOf(3));
+  Send(1, Ping(1, 3, 13));  // and the answer finds its way back
+  ASSERT_TRUE(RunUntil([&] { return RequestIds(3) == std::vector<int64_t>{13}; }));
+  EXPECT_EQ(nodes_[1]->stats().connections_refused, 0u);
 }
 
 }  // namespace

@@ -136,6 +136,8 @@ std::string EncodeHelloFrame(uint64_t ensemble_id, const PeerHello& hello) {
   frame.set_protocol_version(kPeerProtocolVersion);
   frame.mutable_hello()->set_from_id(hello.from);
   frame.mutable_hello()->set_to_id(hello.to);
+  frame.mutable_hello()->set_quorum_host(hello.quorum_host);
+  frame.mutable_hello()->set_quorum_port(hello.quorum_port);
   return Frame(frame, frame.ByteSizeLong());
 }
 
@@ -197,7 +199,8 @@ StatusOr<DecodedPeerFrame> DecodePeerFramePayload(const PeerFrameHeader& header,
         EnsembleIdText(ensemble_id) + " (compare the ensembleId setting and the server.N lines)");
   }
   if (frame.has_hello()) {
-    return DecodedPeerFrame(PeerHello{frame.hello().from_id(), frame.hello().to_id()});
+    return DecodedPeerFrame(PeerHello{frame.hello().from_id(), frame.hello().to_id(),
+                                      frame.hello().quorum_host(), frame.hello().quorum_port()});
   }
   if (!frame.has_message()) return Status::InvalidArgument("frame has neither Hello nor message");
   int type = frame.message().type();

@@ -60,6 +60,9 @@ PeerFrameLimits PeerFrameLimitsFor(int64_t jute_max_buffer_bytes);
 struct PeerHello {
   consensus::MemberId from = 0;
   consensus::MemberId to = 0;
+  // The sender's own quorum address (proto/peer.proto); empty host when not given.
+  std::string quorum_host;
+  int quorum_port = 0;
 };
 
 struct PeerFrameHeader {

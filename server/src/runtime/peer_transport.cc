@@ -32,7 +32,9 @@ PeerTransport::PeerTransport(asio::io_context& io, PeerTransportOptions options,
 
 void PeerTransport::AddLink(const PeerAddress& peer) {
   if (peer.id == options_.my_id) return;
-  std::string hello = EncodeHelloFrame(options_.ensemble_id, PeerHello{options_.my_id, peer.id});
+  std::string hello = EncodeHelloFrame(
+      options_.ensemble_id,
+      PeerHello{options_.my_id, peer.id, options_.advertised_host, options_.advertised_port});
   links_[peer.id] = std::make_shared<PeerLink>(io_, peer, std::move(hello), options_.link);
 }
 
@@ -184,6 +186,18 @@ bool PeerTransport::OnHello(PeerInbound* connection, const PeerHello& hello, std
   if (hello.from == options_.my_id) {
     *why = "it claims to be this member (two members with the same myid?)";
     return false;
+  }
+  if (links_.count(hello.from) == 0 && !hello.quorum_host.empty() && hello.quorum_port > 0 &&
+      unknown_peer_handler_) {
+    // A member of the same ensemble (the frame's ensemble id checked out) that this one has not
+    // been told about: a configuration that added it has not reached this member yet, and it
+    // may even lead. Refusing it would leave this member out for good (it could neither learn
+    // of that configuration nor answer its leader), so a link back is added; the consensus core
+    // decides what its messages are worth (consensus/replica.cc, Step).
+    CORRAL_LOG(kInfo) << "member " << hello.from << " at " << hello.quorum_host << ":"
+                      << hello.quorum_port
+                      << " is not in this member's configuration; linking back to it";
+    unknown_peer_handler_(PeerAddress{hello.from, hello.quorum_host, hello.quorum_port});
   }
   if (links_.count(hello.from) == 0) {
     *why = "member " + std::to_string(hello.from) +

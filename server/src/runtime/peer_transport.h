@@ -71,6 +71,12 @@ class PeerTransport : private PeerInbound::Owner {
   // Members listed before and after keep their link and queue. This member in the list is
   // ignored.
   void SetPeers(const std::vector<PeerAddress>& peers);
+  // Called when a member of this ensemble that is not a peer dials in and says where it
+  // listens; the handler may add it with SetPeers, and the connection is then accepted. Without
+  // a handler such members are refused.
+  void SetUnknownPeerHandler(std::function<void(const PeerAddress&)> handler) {
+    unknown_peer_handler_ = std::move(handler);
+  }
   // Closes the listener and every connection and drops everything queued. No callback runs
   // afterwards. Idempotent; the transport cannot be started again.
   void Stop();
@@ -96,6 +102,7 @@ class PeerTransport : private PeerInbound::Owner {
   boost::asio::io_context& io_;
   PeerTransportOptions options_;
   MessageHandler on_message_;
+  std::function<void(const PeerAddress&)> unknown_peer_handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_timer_;
   // Accept handlers hold a weak reference: one that runs after the transport is gone sees it

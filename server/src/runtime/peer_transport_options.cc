@@ -28,6 +28,8 @@ StatusOr<PeerTransportOptions> PeerTransportOptionsOf(const Config& config) {
   }
   options.listen_host = config.quorum_listen_on_all_ips ? "0.0.0.0" : me->host;
   options.listen_port = me->quorum_port;
+  options.advertised_host = me->host;
+  options.advertised_port = me->quorum_port;
   options.link.dead_peer_timeout_ms = static_cast<int>(
       std::min<int64_t>(INT32_MAX, int64_t{config.tick_time_ms} * config.sync_limit_ticks));
   return options;

@@ -49,6 +49,9 @@ struct PeerTransportOptions {
   std::vector<PeerAddress> peers;
   std::string listen_host = "0.0.0.0";  // an address, or a name resolved once by Start()
   int listen_port = 0;                  // 0: any free port (tests; see listen_port())
+  // How other members reach this one (its server line), said in every Hello; empty: not said.
+  std::string advertised_host;
+  int advertised_port = 0;
   PeerFrameLimits frame_limits;
   PeerLinkOptions link;
   // An accepted connection must send its Hello within this time, and at most this many

@@ -20,8 +20,9 @@ struct ReconfigContext {
   DynamicConfig current;       // in force, with its version (0: the static one)
   acl::Identities identities;  // the requesting session's
   zk::AclList config_acl;      // /zookeeper/config's
-  // Voters (of any configuration) that are live and hold this leader's log up to its commit
-  // point, the leader included: a new configuration needs a majority of its voters among them.
+  // Members that are live and synced with this leader (they answered within an election
+  // timeout and hold its log from this epoch on, not being probed or sent a snapshot), the
+  // leader included: a new configuration needs a majority of its voters among them.
   std::vector<consensus::MemberId> caught_up;
 };
 

@@ -216,15 +216,25 @@ Status Server::RecoverReplica() {
     // sends it nothing).
     for (const ServerSpec& s : config.servers)
       peer_addresses_[s.id] = {s.id, s.host, s.quorum_port};
-    std::vector<PeerAddress> peers;
-    for (const auto& [id, address] : peer_addresses_) peers.push_back(address);
-    peers_->SetPeers(peers);
+    UpdatePeerLinks();
+  });
+  // A member this one was never told about dials in (a configuration adding it has not arrived
+  // here yet): link back to it, so that its messages (it may lead) can be answered.
+  peers_->SetUnknownPeerHandler([this](const PeerAddress& address) {
+    peer_addresses_.emplace(address.id, address);
+    UpdatePeerLinks();
   });
   for (const PeerAddress& p : peers_->options().peers) peer_addresses_[p.id] = p;
   replicated_->SetMetrics(metrics_.get());
   node_->SetCommitter(std::move(committer));
   AttachOperability();
   return Status::Ok();
+}
+
+void Server::UpdatePeerLinks() {
+  std::vector<PeerAddress> peers;
+  for (const auto& [id, address] : peer_addresses_) peers.push_back(address);
+  peers_->SetPeers(peers);
 }
 
 void Server::RewriteDynamicConfigFile() {

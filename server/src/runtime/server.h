@@ -56,6 +56,8 @@ class Server {
   void TakeSnapshot(Snapshotter::Written written);
   // After a reconfig entry commits: dynamicConfigFile (when set) gets the new server lines.
   void RewriteDynamicConfigFile();
+  // Gives the peer transport a link to every member in peer_addresses_.
+  void UpdatePeerLinks();
 
   Config config_;
   boost::asio::io_context io_;
