@@ -18,7 +18,7 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NodeExistsError
 from kazoo.retry import KazooRetry
 
-from conftest import dump, pod_ready, pods
+from conftest import dump, pod_exec, pod_ready, pods
 from kubeapi import wait_until
 
 NAME = "zk"
@@ -131,6 +131,7 @@ class Writer:
         self.client.start(timeout=30)
         self.client.ensure_path("/e2e")
         self.acked = []
+        self.acked_at = []  # monotonic time of each acknowledgement
         self.failures = 0
         self.stop_flag = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -148,7 +149,13 @@ class Writer:
                 time.sleep(0.05)
                 continue
             self.acked.append(path)
+            self.acked_at.append(time.monotonic())
             n += 1
+
+    def longest_gap(self, since):
+        """The longest time without an acknowledged write after `since` (monotonic)."""
+        times = [since] + [t for t in self.acked_at if t >= since]
+        return max(b - a for a, b in zip(times, times[1:])) if len(times) > 1 else None
 
     def stop(self):
         self.stop_flag.set()
@@ -212,6 +219,19 @@ def test_bootstrap_then_a_killed_member_comes_back(cluster, namespace, node_agen
         figure("time_to_ensemble_status_ready_s", time.monotonic() - t0)
         assert st.get("leader") in names
 
+    # Inside a pod: its hostname, and the names the operator renders resolve to the pod IPs.
+    by_name = {p["metadata"]["name"]: p for p in ready}
+    zk0 = by_name["zk-0"]
+    assert pod_exec(node_agent, zk0, "hostname").stdout.strip() == "zk-0"
+    for name, p in by_name.items():
+        for fqdn in ("%s.zk-headless.%s.svc.cluster.local" % (name, namespace),
+                     "%s.zk-headless.%s.svc" % (name, namespace)):
+            out = pod_exec(node_agent, zk0, "getent", "hosts", fqdn).stdout.split()
+            assert out and out[0] == p["status"]["podIP"], (fqdn, out)
+    out = pod_exec(node_agent, zk0, "getent", "ahosts",
+                   "zk-client.%s.svc.cluster.local" % namespace).stdout.split()
+    assert set(ips) <= set(out), ("the client Service name stands for the Ready pods", out)
+
     hosts = ",".join("%s:2181" % ip for ip in ips)
     writer = Writer(hosts)
     writer.thread.start()
@@ -246,7 +266,14 @@ def test_bootstrap_then_a_killed_member_comes_back(cluster, namespace, node_agen
     # Writes went on while it was down.
     wait_until("writes continue after the restart",
                lambda: len(writer.acked) >= acked_before + 100, 30)
+    figure("longest_write_gap_after_kill_s", writer.longest_gap(t_kill))
     writer.stop()
+
+    # A client in a pod reaches the ensemble through the client Service's name.
+    listed = pod_exec(node_agent, zk0, "corralctl", "-server",
+                      "zk-client.%s.svc.cluster.local:2181" % namespace, "--json", "stat", "/e2e")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["stat"]["numChildren"] == len(writer.acked), listed.stdout
     figure("writes_acknowledged", len(writer.acked))
     figure("write_errors_seen_by_client", writer.failures)
 
