@@ -1,5 +1,6 @@
 """Issue 11's first scenario: bootstrap a 3-member Ensemble on the test cluster, write through
-the members, kill one member's process and see it come back with every acknowledged write.
+the members, kill one member's process and see it come back with every acknowledged write; then
+delete that member's pod and see the StatefulSet's new pod (new pod IP, same claim) rejoin.
 
 The cluster is real control-plane parts (etcd, kube-apiserver, kube-controller-manager); the pods
 are run by node_agent.py as real corral-server processes; the Ensemble's children come from
@@ -122,10 +123,11 @@ def container_pid(node_agent, pod):
 
 
 class Writer:
-    """Creates /e2e/w-<n> sequentially through every member, retrying through errors; each
+    """Creates /e2e/<prefix><n> sequentially through every member, retrying through errors; each
     write is recorded once acknowledged."""
 
-    def __init__(self, hosts):
+    def __init__(self, hosts, prefix="w-"):
+        self.prefix = prefix
         self.client = KazooClient(hosts=hosts, timeout=10,
                                   connection_retry=KazooRetry(max_tries=-1, max_delay=0.5))
         self.client.start(timeout=30)
@@ -139,7 +141,7 @@ class Writer:
     def run(self):
         n = 0
         while not self.stop_flag.is_set():
-            path = "/e2e/w-%06d" % n
+            path = "/e2e/%s%06d" % (self.prefix, n)
             try:
                 self.client.create(path, b"%d" % n)
             except NodeExistsError:
@@ -178,7 +180,7 @@ def children_on(ip, timeout=30):
 
 # -- the scenario --------------------------------------------------------------------------------
 
-def test_bootstrap_then_a_killed_member_comes_back(cluster, namespace, node_agent, operator,
+def test_bootstrap_then_a_killed_and_a_deleted_member_come_back(cluster, namespace, node_agent, operator,
                                                    tmp_path):
     n = ["-n", namespace]
     t0 = time.monotonic()
@@ -269,11 +271,6 @@ def test_bootstrap_then_a_killed_member_comes_back(cluster, namespace, node_agen
     figure("longest_write_gap_after_kill_s", writer.longest_gap(t_kill))
     writer.stop()
 
-    # A client in a pod reaches the ensemble through the client Service's name.
-    listed = pod_exec(node_agent, zk0, "corralctl", "-server",
-                      "zk-client.%s.svc.cluster.local:2181" % namespace, "--json", "stat", "/e2e")
-    assert listed.returncode == 0, listed.stderr
-    assert json.loads(listed.stdout)["stat"]["numChildren"] == len(writer.acked), listed.stdout
     figure("writes_acknowledged", len(writer.acked))
     figure("write_errors_seen_by_client", writer.failures)
 
@@ -282,6 +279,46 @@ def test_bootstrap_then_a_killed_member_comes_back(cluster, namespace, node_agen
         missing = acked - children_on(ip)
         assert not missing, "%s lacks %d acknowledged writes, e.g. %s" % (
             ip, len(missing), sorted(missing)[:5])
+
+    # Delete a pod: the agent stops it (SIGTERM) and removes it, the StatefulSet controller
+    # makes a new one of the same name on the same claim, with a new pod IP that the other
+    # members must find by name again.
+    gone = next(p for p in ready if p["metadata"]["name"] == victim_name)
+    writer2 = Writer(hosts, prefix="d-")
+    writer2.thread.start()
+    t_delete = time.monotonic()
+    cluster.kubectl("delete", "pod", victim_name, *n, "--wait=false")
+
+    def replaced_and_ready():
+        p = cluster.get("pod", victim_name, *n)
+        return p if p["metadata"]["uid"] != gone["metadata"]["uid"] and pod_ready(p) else None
+    try:
+        new = wait_until("%s replaced and Ready" % victim_name, replaced_and_ready, 90, checks,
+                         interval=0.1)
+    except TimeoutError as e:
+        raise AssertionError(fail_dump(e))
+    figure("time_delete_to_new_pod_ready_s", time.monotonic() - t_delete)
+    assert new["status"]["podIP"] != gone["status"]["podIP"]
+    assert new["status"]["containerStatuses"][0]["restartCount"] == 0
+    claim = next(v for v in new["spec"]["volumes"] if v["name"] == "data")
+    assert claim["persistentVolumeClaim"]["claimName"] == "data-" + victim_name
+    now_ready = wait_until("3 pods Ready", lambda: ready_pods(cluster, namespace, 3), 30)
+    ips = sorted(p["status"]["podIP"] for p in now_ready)
+    wait_until("writes continue after the replacement",
+               lambda: len(writer2.acked) >= 100, 30)
+    figure("longest_write_gap_after_delete_s", writer2.longest_gap(t_delete))
+    writer2.stop()
+    acked |= {p.rsplit("/", 1)[1] for p in writer2.acked}
+    for ip in ips:
+        missing = acked - children_on(ip)
+        assert not missing, "%s lacks %d acknowledged writes, e.g. %s" % (
+            ip, len(missing), sorted(missing)[:5])
+
+    # A client in a pod reaches the ensemble through the client Service's name.
+    listed = pod_exec(node_agent, zk0, "corralctl", "-server",
+                      "zk-client.%s.svc.cluster.local:2181" % namespace, "--json", "stat", "/e2e")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["stat"]["numChildren"] == len(acked), listed.stdout
 
     with open(str(tmp_path / "figures.json"), "w") as f:
         json.dump(FIGURES, f, indent=1)
