@@ -826,6 +826,9 @@ class Agent:
                     log("%s: cannot prepare: %s" % (pod["metadata"]["name"], e))
                     continue
                 self.containers[uid] = c
+                # Its names before it starts: this "DNS" has no propagation delay (a real
+                # cluster's has some; the server must not depend on either).
+                self.refresh_hosts()
             c.pod = pod
             for d, v in c.configmap_volumes.values():
                 c.refresh_volume(d, v)
