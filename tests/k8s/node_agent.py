@@ -131,12 +131,13 @@ class Image:
         self.dir = os.path.join(workdir, "image")
         self.entrypoint, self.cmd = [], []
         self.workdir, self.user = "/", "0:0"
+        self.volumes = []
         self.env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
         with open(os.path.join(ROOT, "Dockerfile")) as f:
             text = f.read().replace("\\\n", " ")
         stage = re.split(r"^FROM\s", text, flags=re.M)[-1]  # the last stage: the image's
         for line in stage.splitlines():
-            m = re.match(r"^(ENTRYPOINT|CMD|WORKDIR|USER|ENV)\s+(.*)$", line.strip())
+            m = re.match(r"^(ENTRYPOINT|CMD|WORKDIR|USER|ENV|VOLUME)\s+(.*)$", line.strip())
             if not m:
                 continue
             key, value = m.groups()
@@ -147,6 +148,8 @@ class Image:
                 self.workdir = value
             elif key == "USER":
                 self.user = value if ":" in value else value + ":" + value
+            elif key == "VOLUME":
+                self.volumes += json.loads(value) if value.startswith("[") else value.split()
             elif key == "ENV":
                 k, _, v = value.partition("=")
                 self.env[k.strip()] = v.strip().strip('"')
@@ -260,7 +263,8 @@ class Container:
         self.stopping = False
         self.hostname = pod["spec"].get("hostname") or self.name
         self.hosts_file = os.path.join(self.dir, "hosts")
-        self.configmap_volumes = {}  # volume name -> directory
+        self.configmap_volumes = {}  # volume name -> (directory, volume)
+        self.volumes_checked_at = {}  # directory -> monotonic time
 
     # -- setup ---------------------------------------------------------------------------------
 
@@ -389,17 +393,21 @@ class Container:
 
     def refresh_volume(self, d, v, force=False):
         """Writes the volume as the kubelet does: a timestamped directory, `..data` pointing at
-        it (swapped atomically), and one symlink per key through `..data`."""
+        it (swapped atomically), and one symlink per key through `..data`. Looked at again at
+        most once a second (the kubelet: its sync period, about a minute); a projected volume
+        (a token good for an hour) is written once."""
+        if not force:
+            if "projected" in v or time.monotonic() < self.volumes_checked_at.get(d, 0) + 1.0:
+                return
+        self.volumes_checked_at[d] = time.monotonic()
         files = self.volume_files(v)
         fingerprint = json.dumps(sorted((k, base64.b64encode(x).decode())
                                         for k, x in files.items()))
         marker = os.path.join(d, "..fingerprint")
         if not force and os.path.exists(marker):
             with open(marker) as f:
-                if f.read() == fingerprint and "projected" not in v:
+                if f.read() == fingerprint:
                     return
-        if not force and "projected" in v:
-            return  # tokens last an hour; the tests run for minutes
         stamp = "..%s" % time.strftime("%Y_%m_%d_%H_%M_%S") + ".%d" % time.monotonic_ns()
         new = os.path.join(d, stamp)
         os.makedirs(new)
@@ -480,11 +488,25 @@ class Container:
         rootfs = os.path.join(self.dir, "rootfs")
         os.makedirs(rootfs, exist_ok=True)
         uid, gid = self.userspec.split(":")
+        # The image's own directories (its VOLUMEs: /data, /datalog, which the Dockerfile
+        # creates and gives to its USER) where no volume is mounted: the container's writable
+        # layer, new at every start as a new container's is.
+        mounts = list(self.mounts)
+        layer = os.path.join(self.dir, "layer")
+        shutil.rmtree(layer, ignore_errors=True)
+        image_uid, image_gid = (int(x) for x in self.agent.image.user.split(":"))
+        for path in self.agent.image.volumes:
+            if any(dst.rstrip("/") == path.rstrip("/") for _, dst, _ in mounts):
+                continue
+            d = os.path.join(layer, path.strip("/"))
+            os.makedirs(d)
+            os.chown(d, image_uid, image_gid)
+            mounts.append((d, path, False))
         spec = {
             "rootfs": rootfs, "image_bin": self.agent.image.bin_dir,
             "podnet_dir": self.agent.image.dir, "hosts_file": self.hosts_file,
             "hostname_file": os.path.join(self.dir, "hostname"), "hostname": self.hostname,
-            "mounts": self.mounts, "env": self.environment(), "argv": self.argv(),
+            "mounts": mounts, "env": self.environment(), "argv": self.argv(),
             "uid": int(uid), "gid": int(gid), "groups": [int(g) for g in self.groups],
             "workdir": self.spec.get("workingDir") or self.agent.image.workdir,
         }
