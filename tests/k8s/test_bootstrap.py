@@ -265,6 +265,12 @@ def test_bootstrap_then_a_killed_and_a_deleted_member_come_back(cluster, namespa
     assert back["metadata"]["uid"] == victim["metadata"]["uid"], "the pod was restarted, not replaced"
     assert back["status"]["podIP"] == victim["status"]["podIP"]
 
+    if operator is not None:  # an ordinary restart is no membership change
+        events = cluster.get("events", *n)["items"]
+        reasons = [e["reason"] for e in events]
+        assert not [r for r in reasons if r.startswith("Reconfig")], reasons
+        figure("operator_event_reasons_after_kill", sorted(set(reasons)))
+
     # Writes went on while it was down.
     wait_until("writes continue after the restart",
                lambda: len(writer.acked) >= acked_before + 100, 30)
