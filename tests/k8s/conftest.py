@@ -30,9 +30,10 @@ TOOLS = ("etcd", "kube-apiserver", "kube-controller-manager", "kubectl")
 # Ensemble owns; serviceaccount creates each namespace's `default` ServiceAccount, without which
 # the API server's admission refuses the StatefulSet's pods; serviceaccount-token and
 # root-ca-cert-publisher give pods the token and CA their projected volume holds; pvc-protection
-# lets a deleted claim go once no pod uses it.
+# lets a deleted claim go once no pod uses it; deployment and replicaset run the operator's own
+# Deployment when the chart installs it.
 CONTROLLERS = ("statefulset", "garbagecollector", "serviceaccount", "serviceaccount-token",
-               "root-ca-cert-publisher", "pvc-protection")
+               "root-ca-cert-publisher", "pvc-protection", "deployment", "replicaset")
 
 
 def build_dir():

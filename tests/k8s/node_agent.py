@@ -60,7 +60,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-IMAGE_BINARIES = ("corral-server", "corralctl", "corral-dump")
+IMAGE_BINARIES = ("corral-server", "corralctl", "corral-dump", "corral-operator")
 
 
 def now_rfc3339():
@@ -169,8 +169,21 @@ class Image:
             raise SystemExit("node-agent: no corral-server in %s/bin" % build_dir)
         # The pod network library (podnet.c), built for this run.
         self.podnet = os.path.join(self.dir, "podnet.so")
-        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", self.podnet,
+        subprocess.run(["cc", "-O2", "-Wall", "-shared", "-fPIC", "-o", self.podnet,
                         os.path.join(HERE, "podnet.c"), "-ldl"], check=True)
+        self.name = "corral"
+
+    def operator_variant(self):
+        """The operator's image. The Dockerfile has no `operator` stage yet (its comment says
+        where it goes); modelled on manifests/operator.yaml: the binary as entrypoint, uid and
+        gid 65532. The same /usr/local/bin as the server's (it holds both)."""
+        import copy
+        op = copy.copy(self)
+        op.name = "corral-operator"
+        op.entrypoint, op.cmd = ["/usr/local/bin/corral-operator"], []
+        op.workdir, op.user, op.volumes = "/", "65532:65532", []
+        op.env = {"PATH": self.env["PATH"]}
+        return op
 
 
 def container_init(spec_file):
@@ -244,6 +257,7 @@ class Container:
         self.uid = pod["metadata"]["uid"]
         self.pod = pod
         self.spec = pod["spec"]["containers"][0]
+        self.image = agent.image_for(self.spec.get("image", ""))
         self.ip = agent.allocate_ip(self.uid)
         self.dir = os.path.join(agent.workdir, "pods", self.uid)
         os.makedirs(self.dir, exist_ok=True)
@@ -272,7 +286,7 @@ class Container:
         pod = self.pod
         sc = pod["spec"].get("securityContext") or {}
         csc = self.spec.get("securityContext") or {}
-        uid, gid = self.agent.image.user.split(":")
+        uid, gid = self.image.user.split(":")
         uid = str(csc.get("runAsUser", sc.get("runAsUser", uid)))
         gid = str(csc.get("runAsGroup", sc.get("runAsGroup", gid)))
         fs_group = sc.get("fsGroup")
@@ -446,7 +460,7 @@ class Container:
         }.get(path, "")
 
     def environment(self):
-        image = self.agent.image
+        image = self.image
         env = dict(image.env)
         env["HOSTNAME"] = self.hostname
         for e in self.spec.get("env", []):
@@ -469,13 +483,19 @@ class Container:
                     if val is not None:
                         env[e["name"]] = (base64.b64decode(val).decode() if res == "secrets"
                                           else val)
+        # What the kubelet adds for the `kubernetes` Service (podnet.so takes its virtual IP to
+        # the API server).
+        env.setdefault("KUBERNETES_SERVICE_HOST", self.agent.kubernetes_vip)
+        env.setdefault("KUBERNETES_SERVICE_PORT", "443")
+        env.setdefault("KUBERNETES_SERVICE_PORT_HTTPS", "443")
         # podnet.so: the pod network (see podnet.c).
         env["LD_PRELOAD"] = "/.podnet/podnet.so"
         env["PODNET_IP"] = self.ip
+        env["PODNET_SERVICES"] = "/.podnet/services"
         return env
 
     def argv(self):
-        image = self.agent.image
+        image = self.image
         command = self.spec.get("command")
         args = self.spec.get("args")
         if command:
@@ -494,8 +514,8 @@ class Container:
         mounts = list(self.mounts)
         layer = os.path.join(self.dir, "layer")
         shutil.rmtree(layer, ignore_errors=True)
-        image_uid, image_gid = (int(x) for x in self.agent.image.user.split(":"))
-        for path in self.agent.image.volumes:
+        image_uid, image_gid = (int(x) for x in self.image.user.split(":"))
+        for path in self.image.volumes:
             if any(dst.rstrip("/") == path.rstrip("/") for _, dst, _ in mounts):
                 continue
             d = os.path.join(layer, path.strip("/"))
@@ -503,12 +523,12 @@ class Container:
             os.chown(d, image_uid, image_gid)
             mounts.append((d, path, False))
         spec = {
-            "rootfs": rootfs, "image_bin": self.agent.image.bin_dir,
-            "podnet_dir": self.agent.image.dir, "hosts_file": self.hosts_file,
+            "rootfs": rootfs, "image_bin": self.image.bin_dir,
+            "podnet_dir": self.image.dir, "hosts_file": self.hosts_file,
             "hostname_file": os.path.join(self.dir, "hostname"), "hostname": self.hostname,
             "mounts": mounts, "env": self.environment(), "argv": self.argv(),
             "uid": int(uid), "gid": int(gid), "groups": [int(g) for g in self.groups],
-            "workdir": self.spec.get("workingDir") or self.agent.image.workdir,
+            "workdir": self.spec.get("workingDir") or self.image.workdir,
         }
         spec_file = os.path.join(self.dir, "container.json")
         with open(spec_file, "w") as f:
@@ -703,6 +723,13 @@ class Agent:
         self.workdir = os.path.abspath(args.workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.image = Image(args.build_dir, self.workdir)
+        self.operator_image = self.image.operator_variant()
+        self.services_file = os.path.join(self.image.dir, "services")
+        self.services_text = None
+        api_url = urllib.parse.urlparse(self.api.server)
+        self.api_endpoint = (api_url.hostname, api_url.port or 443)
+        self.kubernetes_vip = self.api.get(
+            "/api/v1/namespaces/default/services/kubernetes")["spec"]["clusterIP"]
         self.containers = {}  # pod uid -> Container
         self.ips = {}  # pod uid -> ip
         self.next_ip = 2  # 127.0.0.1 is the host's
@@ -711,6 +738,12 @@ class Agent:
         self.services = []
         self.pods = []
         self.hosts_text = None
+
+    def image_for(self, name):
+        """The image a container's `image` names: the operator's when its repository is
+        corral-operator, else the server's (whatever its tag: every image is this build)."""
+        repo = name.rsplit("/", 1)[-1].split("@")[0].split(":")[0]
+        return self.operator_image if repo == "corral-operator" else self.image
 
     def allocate_ip(self, uid):
         if uid not in self.ips:
@@ -778,12 +811,50 @@ class Agent:
                     continue
                 if not (not_ready_too or (c.proc is not None and c.ready)):
                     continue
+                if not headless:
+                    continue  # its name stands for its virtual IP, below
                 names = suffixes(name)
-                if headless and pod["spec"].get("subdomain") == name:
+                if pod["spec"].get("subdomain") == name:
                     host = pod["spec"].get("hostname") or pod["metadata"]["name"]
                     names = suffixes("%s.%s" % (host, name)) + names
                 records.append((c.ip, names))
+            if not headless and spec.get("clusterIP"):
+                records.append((spec["clusterIP"], suffixes(name)))
         return records
+
+    def endpoints(self, svc, port):
+        """[(ip, port)] of a ClusterIP Service's Ready pods for one of its ports."""
+        out = []
+        for pod in self.pods:
+            c = self.containers.get(pod["metadata"]["uid"])
+            if (c is None or c.proc is None or not c.ready or pod["metadata"].get(
+                    "deletionTimestamp") or not selector_matches(
+                    svc["spec"].get("selector"), pod["metadata"].get("labels", {}))):
+                continue
+            target = port.get("targetPort", port["port"])
+            out.append((c.ip, c.port_number(target)))
+        return out
+
+    def refresh_services(self):
+        """The virtual IP table podnet.so reads (kube-proxy's part): the `kubernetes` Service
+        to the API server, and each ClusterIP Service of the namespace to its Ready pods."""
+        lines = ["%s 443 %s %d" % (self.kubernetes_vip, *self.api_endpoint)]
+        for svc in self.services:
+            vip = svc["spec"].get("clusterIP")
+            if not vip or vip == "None" or not svc["spec"].get("selector"):
+                continue
+            for port in svc["spec"].get("ports", []):
+                eps = self.endpoints(svc, port)
+                lines += ["%s %d %s %d" % (vip, port["port"], ip, p) for ip, p in eps]
+                if not eps:
+                    lines.append("%s %d - 0" % (vip, port["port"]))
+        text = "".join(l + "\n" for l in lines)
+        if text != self.services_text:
+            tmp = self.services_file + ".tmp"
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.rename(tmp, self.services_file)
+            self.services_text = text
 
     def refresh_hosts(self):
         text = "".join("%s %s\n" % (ip, " ".join(names)) for ip, names in self.hosts_records())
@@ -851,6 +922,7 @@ class Agent:
                 # Its names before it starts: this "DNS" has no propagation delay (a real
                 # cluster's has some; the server must not depend on either).
                 self.refresh_hosts()
+                self.refresh_services()
             c.pod = pod
             for d, v in c.configmap_volumes.values():
                 c.refresh_volume(d, v)
@@ -863,6 +935,7 @@ class Agent:
                 c.kill(0)
                 self.forget(uid)
         self.refresh_hosts()
+        self.refresh_services()
 
     def bind(self, pod):
         name = pod["metadata"]["name"]

@@ -230,9 +230,10 @@ def test_bootstrap_then_a_killed_and_a_deleted_member_come_back(cluster, namespa
                      "%s.zk-headless.%s.svc" % (name, namespace)):
             out = pod_exec(node_agent, zk0, "getent", "hosts", fqdn).stdout.split()
             assert out and out[0] == p["status"]["podIP"], (fqdn, out)
-    out = pod_exec(node_agent, zk0, "getent", "ahosts",
+    vip = cluster.get("service", "zk-client", *n)["spec"]["clusterIP"]
+    out = pod_exec(node_agent, zk0, "getent", "hosts",
                    "zk-client.%s.svc.cluster.local" % namespace).stdout.split()
-    assert set(ips) <= set(out), ("the client Service name stands for the Ready pods", out)
+    assert out and out[0] == vip, ("the client Service's name is its virtual IP", vip, out)
 
     hosts = ",".join("%s:2181" % ip for ip in ips)
     writer = Writer(hosts)

@@ -65,7 +65,9 @@ def make_certs(d):
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "apiserver.key",
             "-out", "apiserver.csr", "-subj", "/CN=kube-apiserver", cwd=d)
     with open(os.path.join(d, "san.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n"
+        # 10.96.0.1: the `kubernetes` Service's ClusterIP, which pods of tests/k8s dial.
+        f.write("subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,"
+                "DNS:kubernetes.default.svc\n"
                 "extendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "apiserver.crt", cwd=d)
