@@ -494,10 +494,19 @@ class Container:
         env["PODNET_SERVICES"] = "/.podnet/services"
         return env
 
-    def argv(self):
+    def argv(self, env):
+        """The process's argv; $(VAR) in the pod's command and args expanded from the
+        container's environment, $$ to $, as the kubelet does."""
         image = self.image
         command = self.spec.get("command")
         args = self.spec.get("args")
+
+        def expand(x):
+            return re.sub(r"\$\$|\$\((\w+)\)",
+                          lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)),
+                          x)
+        command = [expand(x) for x in command] if command else None
+        args = [expand(x) for x in args] if args is not None else None
         if command:
             return command + (args or [])
         return image.entrypoint + (args if args is not None else image.cmd)
@@ -508,6 +517,7 @@ class Container:
         rootfs = os.path.join(self.dir, "rootfs")
         os.makedirs(rootfs, exist_ok=True)
         uid, gid = self.userspec.split(":")
+        env = self.environment()
         # The image's own directories (its VOLUMEs: /data, /datalog, which the Dockerfile
         # creates and gives to its USER) where no volume is mounted: the container's writable
         # layer, new at every start as a new container's is.
@@ -526,7 +536,7 @@ class Container:
             "rootfs": rootfs, "image_bin": self.image.bin_dir,
             "podnet_dir": self.image.dir, "hosts_file": self.hosts_file,
             "hostname_file": os.path.join(self.dir, "hostname"), "hostname": self.hostname,
-            "mounts": mounts, "env": self.environment(), "argv": self.argv(),
+            "mounts": mounts, "env": env, "argv": self.argv(env),
             "uid": int(uid), "gid": int(gid), "groups": [int(g) for g in self.groups],
             "workdir": self.spec.get("workingDir") or self.image.workdir,
         }
@@ -699,7 +709,7 @@ class Container:
             "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}],
             "podIP": self.ip, "podIPs": [{"ip": self.ip}],
             "startTime": self.pod.get("status", {}).get("startTime") or t,
-            "conditions": conditions, "containerStatuses": [cs], "qosClass": "BestEffort",
+            "conditions": conditions, "containerStatuses": [cs],
         }
 
 
