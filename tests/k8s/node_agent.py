@@ -360,6 +360,8 @@ class Container:
             if kind == "configMap":
                 obj = self.agent.api.get_or_none(
                     "/api/v1/namespaces/%s/configmaps/%s" % (self.ns, src["name"]))
+                if obj is None and not src.get("optional"):
+                    raise RuntimeError('configmap "%s" not found' % src["name"])
                 data = {} if obj is None else {k: v.encode() for k, v in obj.get("data", {}).items()}
                 if obj is not None:
                     data.update({k: base64.b64decode(v)
@@ -368,6 +370,8 @@ class Container:
                 name = src.get("secretName", src.get("name"))
                 obj = self.agent.api.get_or_none(
                     "/api/v1/namespaces/%s/secrets/%s" % (self.ns, name))
+                if obj is None and not src.get("optional"):
+                    raise RuntimeError('secret "%s" not found' % name)
                 data = {} if obj is None else {k: base64.b64decode(v)
                                                for k, v in obj.get("data", {}).items()}
             elif kind == "serviceAccountToken":
@@ -414,7 +418,13 @@ class Container:
             if "projected" in v or time.monotonic() < self.volumes_checked_at.get(d, 0) + 1.0:
                 return
         self.volumes_checked_at[d] = time.monotonic()
-        files = self.volume_files(v)
+        try:
+            files = self.volume_files(v)
+        except RuntimeError as e:
+            if force:
+                raise  # the container does not start without it, as with the kubelet
+            log("%s/%s: volume %s not refreshed: %s" % (self.ns, self.name, v["name"], e))
+            return
         fingerprint = json.dumps(sorted((k, base64.b64encode(x).decode())
                                         for k, x in files.items()))
         marker = os.path.join(d, "..fingerprint")
@@ -744,6 +754,7 @@ class Agent:
         self.ips = {}  # pod uid -> ip
         self.next_ip = 2  # 127.0.0.1 is the host's
         self.reported = {}  # pod uid -> last status written
+        self.prepare_errors = {}  # pod uid -> the last reason it could not start
         self.stop = False
         self.services = []
         self.pods = []
@@ -926,8 +937,13 @@ class Agent:
                 try:
                     c.prepare()
                 except (ApiError, RuntimeError, OSError) as e:
-                    log("%s: cannot prepare: %s" % (pod["metadata"]["name"], e))
+                    # Like the kubelet's FailedMount: tried again, said once per reason.
+                    message = "%s/%s: cannot start yet: %s" % (self.ns, pod["metadata"]["name"], e)
+                    if self.prepare_errors.get(uid) != message:
+                        self.prepare_errors[uid] = message
+                        log(message)
                     continue
+                self.prepare_errors.pop(uid, None)
                 self.containers[uid] = c
                 # Its names before it starts: this "DNS" has no propagation delay (a real
                 # cluster's has some; the server must not depend on either).

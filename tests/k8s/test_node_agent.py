@@ -69,3 +69,34 @@ def test_a_pod_without_command_runs_the_image_entrypoint(cluster, namespace, nod
     print("figure: bare pod delete -> gone = %.2f s" % (time.monotonic() - t0))
     logs = open(node_agent.log_path).read()
     assert "solo: deleted; container stopped" in logs
+
+
+def test_a_configmap_volume_waits_for_its_configmap_and_follows_its_changes(
+        cluster, namespace, node_agent):
+    """What the operator relies on when it rewrites servers.cfg: the kubelet refreshes a
+    ConfigMap volume in place. And a pod whose ConfigMap is missing does not start."""
+    n = ["-n", namespace]
+    pod = {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader"},
+        "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
+            "name": "main", "image": "corral:latest", "command": ["sleep", "3600"],
+            "volumeMounts": [{"name": "conf", "mountPath": "/conf", "readOnly": True}]}],
+            "volumes": [{"name": "conf", "configMap": {"name": "settings"}}]},
+    }
+    cluster.kubectl("apply", "-f", "-", *n, input=pod)
+    wait_until("the agent waits for the ConfigMap",
+               lambda: 'reader: cannot start yet: configmap "settings" not found'
+               in open(node_agent.log_path).read(), 30, [node_agent.check_alive])
+    assert not cluster.get("pod", "reader", *n).get("status", {}).get("containerStatuses")
+
+    cluster.kubectl("create", "configmap", "settings", "--from-literal=servers.cfg=one", *n)
+    running = wait_until("reader Ready", lambda: pod_ready(cluster.get("pod", "reader", *n))
+                         and cluster.get("pod", "reader", *n), 30, [node_agent.check_alive])
+    assert pod_exec(node_agent, running, "cat", "/conf/servers.cfg").stdout == "one"
+    cluster.kubectl("patch", "configmap", "settings", *n, "--type=merge",
+                    "-p", '{"data": {"servers.cfg": "two"}}')
+    wait_until("the volume follows the ConfigMap",
+               lambda: pod_exec(node_agent, running, "cat", "/conf/servers.cfg").stdout == "two",
+               30)
+    # Read only, as mounted.
+    assert pod_exec(node_agent, running, "sh", "-c", "echo x > /conf/other").returncode != 0
