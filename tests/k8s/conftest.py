@@ -54,7 +54,9 @@ def cluster(tmp_path_factory):
         pytest.skip("Kubernetes tools unavailable: %s" % e)
     api = KubeAPI(str(tmp_path_factory.mktemp("cluster")), tools).start()
     try:
-        api.start_controller_manager(CONTROLLERS)
+        # The CRD before the controller manager: its garbage collector finds the resources to
+        # watch by discovery at start, then only every 30 s, so an Ensemble CRD installed after
+        # it would leave Ensembles unwatched (and their children undeleted) for up to 30 s.
         api.kubectl("apply", "--server-side", "-f", os.path.join(MANIFESTS, "crd.yaml"))
 
         def established():
@@ -63,6 +65,7 @@ def cluster(tmp_path_factory):
             return conds.get("Established") == "True" and api.kubectl(
                 "get", "ens", "-A", check=False).returncode == 0
         wait_until("Ensemble CRD established", established, 30)
+        api.start_controller_manager(CONTROLLERS)
         yield api
     finally:
         api.stop()
