@@ -33,6 +33,8 @@ real process from the build directory ($CORRAL_BUILD_DIR/bin, default build/):
   successThreshold); the livenessProbe restarts the container after failureThreshold misses.
 - Restarts: restartPolicy Always; a container that exits is restarted after a backoff of 0.5 s
   doubling to 8 s (the kubelet's is 10 s doubling to 5 min), restartCount + 1.
+- Holding: while a file `hold` exists in a pod's directory (<workdir>/pods/<uid>/), its
+  container is SIGKILLed and not restarted: the tests' way to keep a member down.
 - Deletion: a pod with a deletionTimestamp gets SIGTERM, SIGKILL after its grace period, and is
   then deleted with grace 0 (what the kubelet does once its containers are gone).
 
@@ -657,6 +659,17 @@ class Container:
         if self.proc is not None and self.proc.poll() is not None:
             self.exited(self.proc.returncode)
             changed = True
+        # The tests' hook for a member that stays down (a crash loop, a pod on a lost node):
+        # while <pod dir>/hold exists the container is killed and not restarted.
+        if os.path.exists(os.path.join(self.dir, "hold")):
+            if self.proc is not None:
+                log("%s/%s: held: killing the container" % (self.ns, self.name))
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                self.exited(self.proc.returncode)
+                changed = True
+            self.restart_at = now + self.backoff
+            return changed
         if self.proc is None and now >= self.restart_at:
             if self.last_state is not None:
                 self.restart_count += 1
