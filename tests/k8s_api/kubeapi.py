@@ -3,9 +3,11 @@
 Both are built from the Go module proxy by dev/k8s-tools (cached after the first build). The
 API server runs with RBAC authorization and a static token for the test client, which belongs to
 system:masters; everything else (the operator's ServiceAccount, for instance) is subject to RBAC.
-There is no kube-controller-manager, scheduler or kubelet: objects are stored and validated, never
-acted on. Both processes bind 127.0.0.1 only, on free ports, with their data in a temporary
-directory, and are stopped by pid.
+By default there is no kube-controller-manager, scheduler or kubelet: objects are stored and
+validated, never acted on. `start_controller_manager` adds a kube-controller-manager running the
+controllers asked for (tests/k8s runs the StatefulSet and garbage-collector controllers; its node
+agent plays the kubelet). Every process binds 127.0.0.1 only, on free ports, with its data in a
+temporary directory, and is stopped by pid.
 """
 import ctypes
 import json
@@ -63,7 +65,9 @@ def make_certs(d):
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "apiserver.key",
             "-out", "apiserver.csr", "-subj", "/CN=kube-apiserver", cwd=d)
     with open(os.path.join(d, "san.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n"
+        # 10.96.0.1: the `kubernetes` Service's ClusterIP, which pods of tests/k8s dial.
+        f.write("subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,"
+                "DNS:kubernetes.default.svc\n"
                 "extendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "apiserver.crt", cwd=d)
@@ -157,7 +161,7 @@ class KubeAPI:
         return self
 
     def stop(self):
-        for p in reversed(self.procs):  # the API server first, then etcd
+        for p in reversed(self.procs):  # the controller manager, the API server, then etcd
             p.stop()
         self.procs = []
 
@@ -218,6 +222,45 @@ class KubeAPI:
                        90, [self.apiserver.check_alive, self.etcd.check_alive], interval=0.25)
         except TimeoutError as e:
             raise TimeoutError("%s\nkube-apiserver log:\n%s" % (e, self.apiserver.log_tail()))
+
+    def start_controller_manager(self, controllers, extra_flags=()):
+        """kube-controller-manager with `controllers` (e.g. ["statefulset", "garbagecollector"]),
+        authenticated by the admin kubeconfig (so --use-service-account-credentials=false: every
+        controller acts as the admin user), signing service account tokens with the API server's
+        key. Serves /healthz on a free loopback port; returns once it reports healthy."""
+        d = self.dir
+        port = free_port()
+        self.controller_manager = Process("kube-controller-manager", [
+            self.tools["kube-controller-manager"],
+            "--kubeconfig=" + self.kubeconfig,
+            "--controllers=" + ",".join(controllers),
+            "--use-service-account-credentials=false",
+            "--service-account-private-key-file=" + os.path.join(d, "sa.key"),
+            "--root-ca-file=" + os.path.join(d, "ca.crt"),
+            "--leader-elect=false",
+            "--bind-address=127.0.0.1", "--secure-port=%d" % port,
+            "--cert-dir=" + os.path.join(d, "kcm-certs"),
+            # /healthz is in --authorization-always-allow-paths; no delegated authn lookups.
+            "--authentication-skip-lookup",
+            # The test's namespaces come and go quickly; resync often so GC notices.
+            "--concurrent-statefulset-syncs=5", "--v=1", *extra_flags,
+        ], os.path.join(d, "kube-controller-manager.log"))
+        self.procs.append(self.controller_manager)
+
+        ctx = ssl._create_unverified_context()  # its self-signed serving certificate
+
+        def healthy():
+            with urllib.request.urlopen("https://127.0.0.1:%d/healthz" % port, context=ctx,
+                                        timeout=2) as r:
+                return r.status == 200
+        try:
+            wait_until("kube-controller-manager /healthz", healthy, 60,
+                       [self.controller_manager.check_alive, self.apiserver.check_alive],
+                       interval=0.25)
+        except TimeoutError as e:
+            raise TimeoutError("%s\nkube-controller-manager log:\n%s"
+                               % (e, self.controller_manager.log_tail()))
+        return self.controller_manager
 
     # -- clients ---------------------------------------------------------------------------------
 
