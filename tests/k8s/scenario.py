@@ -22,16 +22,15 @@ def figure(key, value):
 
 # The image runs as uid 1000 (Dockerfile USER) and a new claim's volume belongs to root (the
 # agent creates it as most provisioners do), so the members need fsGroup 1000 to write /data.
-# The CRD says the operator's default pod securityContext has one; objects.cc renders none yet,
-# and with `spec: {replicas: 3}` alone every member fails with "cannot create /data/myid:
-# Permission denied" (found by this test; docs/k8s-e2e.md). Given explicitly until it does.
+# The operator renders that by default (this scenario relies on it: its Ensemble gives no pod
+# securityContext); the hand-rendered StatefulSet and the deletion test give it explicitly.
 POD_SECURITY = {"fsGroup": 1000}
 
 
 def ensemble(namespace):
     return {"apiVersion": "corral.dev/v1alpha1", "kind": "Ensemble",
             "metadata": {"name": NAME, "namespace": namespace},
-            "spec": {"replicas": 3, "pod": {"securityContext": POD_SECURITY}}}
+            "spec": {"replicas": 3}}
 
 
 # -- helpers -------------------------------------------------------------------------------------

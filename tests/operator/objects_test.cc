@@ -109,6 +109,9 @@ TEST(Objects, StatefulSet) {
                     .at(0),
                 {"podAffinityTerm", "topologyKey"}),
             "kubernetes.io/hostname");
+  // The default security context: the image's user, and fsGroup so it may write its claims.
+  EXPECT_EQ(Get(pod.at("spec"), {"securityContext", "runAsUser"}), "1000");
+  EXPECT_EQ(Get(pod.at("spec"), {"securityContext", "fsGroup"}), "1000");
 }
 
 TEST(Objects, StatefulSetClaimNamesMatchThePlan) {

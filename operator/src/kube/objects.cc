@@ -438,7 +438,20 @@ value RenderStatefulSet(const Ensemble& e, int replicas) {
   CopyIf(e.spec, {"pod", "priorityClassName"}, &pod, "priorityClassName");
   CopyIf(e.spec, {"pod", "serviceAccountName"}, &pod, "serviceAccountName");
   CopyIf(e.spec, {"pod", "terminationGracePeriodSeconds"}, &pod, "terminationGracePeriodSeconds");
-  CopyIf(e.spec, {"pod", "securityContext"}, &pod, "securityContext");
+  if (const value* sc = At(e.spec, {"pod", "securityContext"}); sc != nullptr && !sc->is_null()) {
+    pod["securityContext"] = *sc;
+  } else {
+    // The image's user (uid and gid 1000, docs/container.md), and fsGroup so that it may write
+    // the claims a provisioner creates owned by root: without it every member fails at
+    // "cannot create /data/myid" (the end-to-end tests found that).
+    value image_user = value::object();
+    image_user["runAsNonRoot"] = value::boolean(true);
+    image_user["runAsUser"] = value::number(1000);
+    image_user["runAsGroup"] = value::number(1000);
+    image_user["fsGroup"] = value::number(1000);
+    image_user["fsGroupChangePolicy"] = S("OnRootMismatch");
+    pod["securityContext"] = image_user;
+  }
   CopyIf(e.spec, {"imagePullSecrets"}, &pod, "imagePullSecrets");
 
   value tmpl = value::object();
