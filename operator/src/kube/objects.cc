@@ -4,38 +4,13 @@
 #include <map>
 #include <sstream>
 
+#include "kube/json_path.h"
 #include "plan/names.h"
 
 namespace corral::kube {
 namespace {
 
 using web::json::value;
-
-// The member at `path` of `v`, or null.
-const value* At(const value& v, std::initializer_list<const char*> path) {
-  const value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object() || !cur->has_field(key)) return nullptr;
-    cur = &cur->at(key);
-  }
-  return cur;
-}
-
-std::string Str(const value& v, std::initializer_list<const char*> path,
-                const std::string& def = "") {
-  const value* x = At(v, path);
-  return x != nullptr && x->is_string() ? x->as_string() : def;
-}
-
-int Int(const value& v, std::initializer_list<const char*> path, int def) {
-  const value* x = At(v, path);
-  return x != nullptr && x->is_integer() ? x->as_integer() : def;
-}
-
-bool Bool(const value& v, std::initializer_list<const char*> path, bool def) {
-  const value* x = At(v, path);
-  return x != nullptr && x->is_boolean() ? x->as_bool() : def;
-}
 
 // A quantity given as a string or an integer, as text.
 std::string Quantity(const value& v, std::initializer_list<const char*> path,

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "base/log.h"
+#include "kube/json_path.h"
 #include "kube/objects.h"
 #include "plan/names.h"
 #include "plan/plan.h"
@@ -14,25 +15,6 @@ namespace corral::kube {
 namespace {
 
 using web::json::value;
-
-const value* At(const value& v, std::initializer_list<const char*> path) {
-  const value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object() || !cur->has_field(key)) return nullptr;
-    cur = &cur->at(key);
-  }
-  return cur;
-}
-
-std::string Str(const value& v, std::initializer_list<const char*> path) {
-  const value* x = At(v, path);
-  return x != nullptr && x->is_string() ? x->as_string() : "";
-}
-
-int Int(const value& v, std::initializer_list<const char*> path, int def) {
-  const value* x = At(v, path);
-  return x != nullptr && x->is_integer() ? x->as_integer() : def;
-}
 
 // The ordinal at the end of `<prefix>-<n>`, or -1.
 int OrdinalOf(const std::string& name, const std::string& prefix) {
