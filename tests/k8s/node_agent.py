@@ -231,6 +231,9 @@ def container_init(spec_file):
             mount("-o", "remount,bind,ro", target)
     socket_mod = __import__("socket")
     socket_mod.sethostname(spec["hostname"])
+    # The container exists now (its mounts and names are in place): what a kubelet waits for
+    # before it calls a container started. Written outside the root it is about to enter.
+    open(spec["started_file"], "w").close()
     os.chroot(r)
     os.setgroups(spec["groups"])
     os.setgid(spec["gid"])
@@ -548,10 +551,13 @@ class Container:
             "rootfs": rootfs, "image_bin": self.image.bin_dir,
             "podnet_dir": self.image.dir, "hosts_file": self.hosts_file,
             "hostname_file": os.path.join(self.dir, "hostname"), "hostname": self.hostname,
+            "started_file": self.started_file(),
             "mounts": mounts, "env": env, "argv": self.argv(env),
             "uid": int(uid), "gid": int(gid), "groups": [int(g) for g in self.groups],
             "workdir": self.spec.get("workingDir") or self.image.workdir,
         }
+        if os.path.exists(self.started_file()):
+            os.remove(self.started_file())
         spec_file = os.path.join(self.dir, "container.json")
         with open(spec_file, "w") as f:
             json.dump(spec, f)
@@ -580,6 +586,9 @@ class Container:
         self.next_liveness = time.monotonic() + probe.get("initialDelaySeconds", 0)
         log("%s/%s: started pid %d on %s (restart %d)" % (self.ns, self.name, self.proc.pid,
                                                            self.ip, self.restart_count))
+
+    def started_file(self):
+        return os.path.join(self.dir, "started")
 
     def kill(self, grace):
         """SIGTERM, then SIGKILL after `grace` seconds; waits for the process."""
@@ -679,7 +688,9 @@ class Container:
             return changed
         rp = self.spec.get("readinessProbe")
         if rp is None:
-            if not self.ready:
+            # Ready once started, and started once its mounts are in place (container_init):
+            # before that, a `kubectl exec` would see the container without its volumes.
+            if not self.ready and os.path.exists(self.started_file()):
                 self.ready, changed = True, True
         elif now >= self.next_readiness:
             self.next_readiness = now + rp.get("periodSeconds", 10)
