@@ -56,6 +56,7 @@ SCENARIOS = {
         "--set", "ensemble.services.metrics.port=7070",
         "--set", "ensemble.superDigestSecret.name=zk-super",
         "--set", "ensemble.superDigestSecret.key=digest",
+        "--set", "ensemble.superDigestSecret.passwordKey=password",
         "--set-string", "ensemble.config.tickTime=3000",
     ],
     "persistence-log-off": ["--set", "ensemble.enabled=true",
@@ -296,7 +297,8 @@ def test_ensemble_every_option(helm):
         "services": {"client": {"type": "LoadBalancer", "port": 2281, "annotations": {"lb": "internal"}},
                      "admin": {"enabled": False, "port": 8080},
                      "metrics": {"enabled": True, "port": 7070}},
-        "auth": {"superDigest": {"secretRef": {"name": "zk-super", "key": "digest"}}},
+        "auth": {"superDigest": {"secretRef": {"name": "zk-super", "key": "digest",
+                                               "passwordKey": "password"}}},
     }
 
 

@@ -4,8 +4,12 @@ stays in its bootstrap; what runs after that is issue 11's).
 The operator runs as a process with the test kubeconfig, watching all namespaces; each test
 creates its Ensemble in a fresh namespace and waits for what the operator must do.
 """
+import base64
+import hashlib
 import json
 import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -192,6 +196,64 @@ def test_deletion_cleans_claims_per_reclaim_policy(kube, operator, namespace, po
         assert remaining is None or remaining["metadata"].get("deletionTimestamp")
     else:
         assert remaining is not None and not remaining["metadata"].get("deletionTimestamp")
+
+
+def test_operator_makes_its_reconfig_credential_and_a_real_member_accepts_it(
+        kube, operator, namespace, tmp_path):
+    """Without spec.auth the operator makes <name>-operator-auth (owned by the Ensemble, so the
+    garbage collector deletes it with it): a random password and its digest, which the pods get
+    as CORRAL_SUPER_DIGEST and the start script writes into zoo.cfg. Then real corral-server
+    members configured with that digest accept `addauth digest super:<password>` and permit a
+    reconfig to it, through the client library the operator's MemberAgent uses (corralctl's),
+    and refuse the same reconfig without it."""
+    n = ["-n", namespace]
+    kube.kubectl("apply", "-f", "-", input=ensemble("zk", namespace, {"replicas": 3}))
+    ens = kube.get("ens", "zk", *n)
+    secret = wait_for(kube, operator, "the operator's Secret", "secret", "zk-operator-auth", *n)
+    assert owned_by(secret, ens)
+    assert secret["type"] == "Opaque"
+    password = base64.b64decode(secret["data"]["password"]).decode()
+    digest = base64.b64decode(secret["data"]["superDigest"]).decode()
+    assert len(password) == 64 and ":" not in password
+    assert digest == "super:" + base64.b64encode(
+        hashlib.sha1(("super:" + password).encode()).digest()).decode()
+
+    sts = wait_for(kube, operator, "StatefulSet", "statefulset", "zk", *n)
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "CORRAL_SUPER_DIGEST", "valueFrom": {
+        "secretKeyRef": {"name": "zk-operator-auth", "key": "superDigest"}}}]
+    assert ('echo "DigestAuthenticationProvider.superDigest=${CORRAL_SUPER_DIGEST}" >> '
+            "/tmp/zoo.cfg") in container["command"][2]
+
+    # Reconciling again never rewrites the password.
+    kube.kubectl("patch", "ens", "zk", *n, "--type=merge",
+                 "-p", json.dumps({"spec": {"config": {"tickTime": "2500"}}}))
+    wait_for(kube, operator, "ConfigMap updated", "configmap", "zk-config", *n,
+             predicate=lambda cm: "tickTime=2500" in cm["data"]["zoo.cfg"])
+    assert kube.get("secret", "zk-operator-auth", *n)["data"] == secret["data"]
+
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    import servers
+    corralctl = os.path.join(servers.BUILD_DIR, "bin", "corralctl")
+    if not os.access(servers.CORRAL_SERVER, os.X_OK) or not os.access(corralctl, os.X_OK):
+        pytest.skip("no corral-server and corralctl in %s (set CORRAL_BUILD_DIR)"
+                    % servers.BUILD_DIR)
+    members = servers.Ensemble(str(tmp_path / "ensemble"), size=3, extra_config={
+        "reconfigEnabled": "true", "DigestAuthenticationProvider.superDigest": digest})
+    try:
+        members.start()
+        member = members.members[1]
+
+        def ctl(*args):
+            return subprocess.run([corralctl, "-server", member.connect_string] + list(args),
+                                  capture_output=True, text=True, timeout=60)
+        refused = ctl("reconfig", "-remove", "3")
+        assert refused.returncode != 0 and "NoAuth" in refused.stderr, refused
+        done = ctl("--auth", "digest:super:" + password, "reconfig", "-remove", "3")
+        assert done.returncode == 0, done
+        assert "server.3=" not in done.stdout and "server.1=" in done.stdout, done.stdout
+    finally:
+        members.stop()
 
 
 def http_get(url):

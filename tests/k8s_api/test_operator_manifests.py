@@ -70,6 +70,10 @@ PERMISSIONS = [
     ("create", "persistentvolumeclaims", "apps", False),
     ("delete", "persistentvolumes", None, False),
     ("get", "secrets", "apps", True),
+    ("create", "secrets", "apps", True),     # its own <name>-operator-auth, once
+    ("update", "secrets", "apps", False),    # never rewrites a password
+    ("patch", "secrets", "apps", False),
+    ("delete", "secrets", "apps", False),    # the garbage collector does, by owner reference
     ("list", "secrets", "apps", False),
     ("watch", "secrets", None, False),
     ("create", "events", "apps", True),

@@ -95,7 +95,8 @@ TEST(Objects, StatefulSet) {
   const std::string script = c.at("command").at(2).as_string();
   EXPECT_NE(script.find("echo $((ordinal + 1)) > /data/myid"), std::string::npos)
       << "myid from the ordinal";
-  EXPECT_EQ(script.find("SUPER_DIGEST"), std::string::npos);
+  EXPECT_NE(script.find("superDigest=${CORRAL_SUPER_DIGEST}"), std::string::npos)
+      << "always: the operator's own Secret when the Ensemble names none";
   const value& claims = sts.at("spec").at("volumeClaimTemplates");
   ASSERT_EQ(claims.size(), 1u);
   EXPECT_EQ(Get(claims.at(0), {"metadata", "name"}), "data");
@@ -148,6 +149,7 @@ TEST(Objects, StatefulSetPodOverrides) {
   EXPECT_EQ(Get(spec, {"securityContext", "runAsUser"}), "1000");
   EXPECT_EQ(Get(spec, {"terminationGracePeriodSeconds"}), "60");
   const value& c = spec.at("containers").at(0);
+  EXPECT_EQ(Get(c.at("env").at(0), {"valueFrom", "secretKeyRef", "name"}), "s");
   EXPECT_EQ(Get(c.at("env").at(0), {"valueFrom", "secretKeyRef", "key"}), "digest");
   EXPECT_NE(c.at("command").at(2).as_string().find("superDigest=${CORRAL_SUPER_DIGEST}"),
             std::string::npos);
@@ -260,6 +262,40 @@ TEST(Objects, StatusKeepsTransitionTimesOfUnchangedConditions) {
   EXPECT_EQ(Get(c.at(1), {"lastTransitionTime"}), "2026-02-02T00:00:00Z") << "new";
   EXPECT_EQ(Get(c.at(2), {"lastTransitionTime"}), "2026-02-02T00:00:00Z") << "flipped";
   EXPECT_EQ(Get(c.at(2), {"observedGeneration"}), "4");
+}
+
+// Without spec.auth the members' digest comes from the operator's own Secret, whose password
+// the operator keeps; the digest is always put into zoo.cfg, so reconfig can be authenticated.
+TEST(Objects, SuperDigestComesFromTheOperatorsSecretByDefault) {
+  Ensemble e = Make(R"({"replicas":3})");
+  const value sts = RenderStatefulSet(e, 3);
+  const value& c = sts.at("spec").at("template").at("spec").at("containers").at(0);
+  EXPECT_EQ(Get(c.at("env").at(0), {"name"}), "CORRAL_SUPER_DIGEST");
+  EXPECT_EQ(Get(c.at("env").at(0), {"valueFrom", "secretKeyRef", "name"}), "zk-operator-auth");
+  EXPECT_EQ(Get(c.at("env").at(0), {"valueFrom", "secretKeyRef", "key"}), "superDigest");
+  EXPECT_NE(c.at("command").at(2).as_string().find(
+                "DigestAuthenticationProvider.superDigest=${CORRAL_SUPER_DIGEST}"),
+            std::string::npos);
+  SecretKey k = SuperDigestSecretKey(e);
+  EXPECT_EQ(k.name, "zk-operator-auth");
+  EXPECT_EQ(k.password_key, "password");
+
+  value secret = RenderOperatorSecret(e, "secret");
+  ExpectOwned(secret);
+  EXPECT_EQ(Get(secret, {"metadata", "name"}), "zk-operator-auth");
+  EXPECT_EQ(Get(secret, {"type"}), "Opaque");
+  EXPECT_EQ(Get(secret, {"stringData", "password"}), "secret");
+  EXPECT_EQ(Get(secret, {"stringData", "superDigest"}), "super:lK75jTNcA+U9vtVEw5vB51mj/w4=");
+
+  // The user's Secret instead: its digest key, and its password key when it names one.
+  k = SuperDigestSecretKey(
+      Make(R"({"auth":{"superDigest":{"secretRef":{"name":"s","key":"d","passwordKey":"p"}}}})"));
+  EXPECT_EQ(k.name, "s");
+  EXPECT_EQ(k.key, "d");
+  EXPECT_EQ(k.password_key, "p");
+  k = SuperDigestSecretKey(
+      Make(R"({"auth":{"superDigest":{"secretRef":{"name":"s","key":"d"}}}})"));
+  EXPECT_EQ(k.password_key, "");
 }
 
 }  // namespace

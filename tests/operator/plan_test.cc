@@ -711,5 +711,52 @@ TEST(PlanRefuses, ScaleDownNeverShrinksTheStatefulSetUnderAVoter) {
   }
 }
 
+// ---- The reconfig credential ------------------------------------------------------------
+
+TEST(PlanCredential, OperatorSecretIsMadeBeforeTheChildren) {
+  Observed o;
+  o.credential.create_operator_secret = true;
+  o.credential.problem = "Secret zk-operator-auth does not exist yet";
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kCreateCredentialSecret), 1);
+  auto index = [&](Kind k) {
+    for (size_t i = 0; i < p.actions.size(); ++i) {
+      if (p.actions[i].kind == k) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  EXPECT_LT(index(Kind::kCreateCredentialSecret), index(Kind::kApplyChildren));
+  EXPECT_LT(index(Kind::kCreateCredentialSecret), index(Kind::kApplyStatefulSet));
+  EXPECT_TRUE(HasEvent(p, "CredentialCreated"));
+  // Bootstrap needs no reconfig, so it goes on meanwhile.
+  EXPECT_EQ(StsReplicas(p), 3);
+  EXPECT_EQ(Reason(p, "Progressing"), "True/Bootstrapping");
+
+  EXPECT_EQ(PlanChecked(Spec(3), Healthy(3)).Count(Kind::kCreateCredentialSecret), 0);
+  Desired deleting = Spec(3);
+  deleting.deleting = true;
+  EXPECT_EQ(PlanChecked(deleting, o).Count(Kind::kCreateCredentialSecret), 0);
+}
+
+TEST(PlanCredential, WithoutOneMembershipWaitsButRestartsGoOn) {
+  for (int desired : {1, 5}) {
+    SCOPED_TRACE(desired);
+    Observed o = Healthy(3);
+    o.credential.problem = "Secret mine has no key password holding the super password";
+    ReconcilePlan p = PlanChecked(Spec(desired), o);
+    EXPECT_EQ(p.Count(Kind::kReconfigAdd) + p.Count(Kind::kReconfigRemove), 0);
+    EXPECT_EQ(StsReplicas(p), 3) << "no pod is started that could not be added";
+    EXPECT_EQ(Reason(p, "Progressing"), "False/NoReconfigCredential");
+    EXPECT_NE(p.FindCondition("Progressing")->message.find("no key password"), std::string::npos);
+    EXPECT_TRUE(HasEvent(p, "NoReconfigCredential"));
+    EXPECT_EQ(Reason(p, "Ready"), "True/QuorumAvailable");
+  }
+  Observed o = Healthy(3);
+  o.credential.problem = "no password";
+  o.statefulset.update_revision = "r2";
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 1) << "a restart needs no reconfig";
+}
+
 }  // namespace
 }  // namespace corral::op

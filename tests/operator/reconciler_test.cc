@@ -2,14 +2,17 @@
 // at the first failed action. (The real API server: tests/k8s_api/test_operator.py.)
 #include "kube/reconciler.h"
 
+#include <cpprest/asyncrt_utils.h>
 #include <cpprest/json.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "fake_api.h"
+#include "kube/credentials.h"
 
 namespace corral::kube {
 namespace {
@@ -21,6 +24,7 @@ class FakeMembers : public MemberAgent {
   std::map<std::string, op::ObservedMember> by_ip;
   op::ObservedConfig config;
   std::vector<std::string> reconfigs;
+  std::vector<std::string> passwords;
 
   op::ObservedMember Probe(int id, const std::string& ip, int) override {
     auto it = by_ip.find(ip);
@@ -29,8 +33,10 @@ class FakeMembers : public MemberAgent {
     return m;
   }
   op::ObservedConfig ReadConfig(const std::string&, int) override { return config; }
-  Status Reconfig(const std::string& ip, int, int id, const std::string&, bool add) override {
-    reconfigs.push_back((add ? "add " : "remove ") + std::to_string(id) + " via " + ip);
+  Status Reconfig(const std::string& ip, int, const ReconfigChange& change) override {
+    reconfigs.push_back((change.add ? "add " : "remove ") + std::to_string(change.id) + " via " +
+                        ip);
+    passwords.push_back(change.super_password);
     return Status::Ok();
   }
 };
@@ -39,6 +45,15 @@ std::string EnsembleJson(const std::string& spec, const std::string& status = "{
   return R"({"apiVersion":"corral.dev/v1alpha1","kind":"Ensemble","metadata":{"name":"zk",
     "namespace":"prod","uid":"u-1","generation":2,"resourceVersion":"41"},"spec":)" +
          spec + R"(,"status":)" + status + "}";
+}
+
+// The operator's own Secret with the password "secret", as an earlier reconcile made it.
+void AddOperatorSecret(FakeApi* api) {
+  const std::string digest = SuperDigestOf("secret");
+  api->objects["secrets/zk-operator-auth"] =
+      R"({"data":{"password":"c2VjcmV0","superDigest":")" +
+      utility::conversions::to_base64(std::vector<unsigned char>(digest.begin(), digest.end())) +
+      R"("}})";
 }
 
 Reconciler Make(FakeApi* api, FakeMembers* members) {
@@ -62,12 +77,12 @@ TEST(Reconciler, NewEnsembleRecordsItsFirstSizeThenAppliesChildrenThenStatefulSe
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_TRUE(r.requeue);
   // The size of the first configuration is recorded before the StatefulSet exists.
-  EXPECT_EQ(
-      api.Writes(),
-      (std::vector<std::string>{
-          "APPLY ensembles/zk/status", "APPLY services/zk-headless", "APPLY services/zk-client",
-          "APPLY services/zk-admin", "APPLY services/zk-metrics", "APPLY configmaps/zk-config",
-          "APPLY poddisruptionbudgets/zk-pdb", "APPLY statefulsets/zk", "CREATE events"}));
+  EXPECT_EQ(api.Writes(),
+            (std::vector<std::string>{
+                "APPLY ensembles/zk/status", "CREATE secrets", "CREATE events",
+                "APPLY services/zk-headless", "APPLY services/zk-client", "APPLY services/zk-admin",
+                "APPLY services/zk-metrics", "APPLY configmaps/zk-config",
+                "APPLY poddisruptionbudgets/zk-pdb", "APPLY statefulsets/zk", "CREATE events"}));
   for (const Call& c : api.calls) {
     if (c.verb == "APPLY") {
       EXPECT_EQ(c.field_manager, "corral-operator");
@@ -80,7 +95,7 @@ TEST(Reconciler, NewEnsembleRecordsItsFirstSizeThenAppliesChildrenThenStatefulSe
   EXPECT_EQ(status.at("status").at("phase").as_string(), "Bootstrapping");
   EXPECT_EQ(status.at("metadata").at("name").as_string(), "zk");
   value event = value::parse(api.Find("CREATE", "events")->body);
-  EXPECT_EQ(event.at("reason").as_string(), "Bootstrapping");
+  EXPECT_EQ(event.at("reason").as_string(), "CredentialCreated");
   EXPECT_EQ(event.at("involvedObject").at("uid").as_string(), "u-1");
 }
 
@@ -90,6 +105,7 @@ TEST(Reconciler, StopsAtTheFirstFailedActionAndDoesNotWriteStatus) {
   // Bootstrapping already recorded: the status goes last, after every action succeeded.
   api.objects["ensembles/zk"] =
       EnsembleJson(R"({"replicas":3})", R"({"replicas":3,"phase":"Bootstrapping"})");
+  AddOperatorSecret(&api);
   api.fail["APPLY statefulsets"] = 500;
   ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
   EXPECT_FALSE(r.status.ok());
@@ -116,6 +132,7 @@ TEST(Reconciler, ProbesMembersByPodIpAndWritesARecordBeforeActing) {
   FakeApi api;
   FakeMembers members;
   api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":5})");
+  AddOperatorSecret(&api);
   api.objects["statefulsets/zk"] = R"({"spec":{"replicas":3,"template":{"spec":{"containers":[
     {"name":"corral","image":"corral:1"}]}}},"status":{"readyReplicas":3,
     "currentRevision":"r1","updateRevision":"r1"}})";
@@ -145,6 +162,107 @@ TEST(Reconciler, ProbesMembersByPodIpAndWritesARecordBeforeActing) {
   value cm = value::parse(api.Find("APPLY", "configmaps")->body);
   EXPECT_NE(cm.at("data").at("servers.cfg").as_string().find("server.4="), std::string::npos);
   EXPECT_TRUE(members.reconfigs.empty()) << "voter 4 has no pod yet";
+}
+
+// Three pods, each member serving {1,2,3}, zk-0 leading. With spec.replicas 1 the plan's first
+// step is a reconfig (remove 3): the shortest way to see what a reconfig is sent with.
+std::string HealthyThree(FakeMembers* members) {
+  std::string pods = R"({"items":[)";
+  for (int i = 0; i < 3; ++i) {
+    pods += std::string(i ? "," : "") + R"({"metadata":{"name":"zk-)" + std::to_string(i) +
+            R"(","labels":{"controller-revision-hash":"r1"}},"status":{"podIP":"10.1.0.)" +
+            std::to_string(i) + R"(","conditions":[{"type":"Ready","status":"True"}]}})";
+    op::ObservedMember m;
+    m.reachable = m.serving = true;
+    m.role = i == 0 ? op::Role::kLeader : op::Role::kFollower;
+    members->by_ip["10.1.0." + std::to_string(i)] = m;
+  }
+  members->config.known = true;
+  members->config.voters = {1, 2, 3};
+  return pods + "]}";
+}
+
+const char* kStatefulSetOfThree = R"({"spec":{"replicas":3,"template":{"spec":{"containers":[
+    {"name":"corral","image":"corral:1"}]}}},"status":{"readyReplicas":3,
+    "currentRevision":"r1","updateRevision":"r1"}})";
+
+TEST(Reconciler, MissingOperatorSecretIsCreatedOwnedWithAPasswordAndItsDigest) {
+  FakeApi api;
+  FakeMembers members;
+  api.objects["ensembles/zk"] =
+      EnsembleJson(R"({"replicas":3})", R"({"replicas":3,"phase":"Bootstrapping"})");
+  ASSERT_TRUE(Make(&api, &members).Reconcile("prod", "zk").status.ok());
+  const Call* create = api.Find("CREATE", "secrets");
+  ASSERT_NE(create, nullptr);
+  value secret = value::parse(create->body);
+  EXPECT_EQ(secret.at("metadata").at("name").as_string(), "zk-operator-auth");
+  EXPECT_EQ(secret.at("metadata").at("ownerReferences").at(0).at("uid").as_string(), "u-1");
+  const std::string password = secret.at("stringData").at("password").as_string();
+  EXPECT_EQ(password.size(), 64u);
+  EXPECT_EQ(secret.at("stringData").at("superDigest").as_string(), SuperDigestOf(password));
+  // Before the StatefulSet whose pods read it.
+  std::vector<std::string> writes = api.Writes();
+  auto at = [&](const std::string& w) { return std::find(writes.begin(), writes.end(), w); };
+  EXPECT_LT(at("CREATE secrets"), at("APPLY statefulsets/zk"));
+
+  // Someone else made it meanwhile (409): not a failure.
+  FakeApi raced;
+  raced.objects = api.objects;
+  raced.fail["CREATE secrets"] = 409;
+  EXPECT_TRUE(Make(&raced, &members).Reconcile("prod", "zk").status.ok());
+}
+
+TEST(Reconciler, ReconfigAuthenticatesWithThePasswordOfTheSecret) {
+  FakeApi api;
+  FakeMembers members;
+  api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
+  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+  api.objects["pods/"] = HealthyThree(&members);
+  AddOperatorSecret(&api);
+  ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(api.Find("CREATE", "secrets"), nullptr) << "an existing Secret is never rewritten";
+  ASSERT_EQ(members.reconfigs, (std::vector<std::string>{"remove 3 via 10.1.0.0"}));
+  EXPECT_EQ(members.passwords, (std::vector<std::string>{"secret"}));
+}
+
+TEST(Reconciler, WithoutACredentialNoReconfigIsTried) {
+  struct Row {
+    const char* what;
+    std::string auth;    // spec.auth, or ""
+    std::string secret;  // the Secret named, or "" for none
+    const char* problem_part;
+  };
+  std::vector<Row> rows = {
+      {"user's Secret without passwordKey",
+       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d"}}})", "",
+       "names no passwordKey"},
+      {"user's Secret missing",
+       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d","passwordKey":"p"}}})", "",
+       "Secret mine does not exist"},
+      {"password and digest disagree",
+       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d","passwordKey":"p"}}})",
+       R"({"data":{"p":"c2VjcmV0","d":"c3VwZXI6eA=="}})", "does not match"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    FakeApi api;
+    FakeMembers members;
+    api.objects["ensembles/zk"] =
+        EnsembleJson(R"({"replicas":1)" + row.auth + "}", R"({"bootstrapped":true})");
+    api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+    api.objects["pods/"] = HealthyThree(&members);
+    if (!row.secret.empty()) api.objects["secrets/mine"] = row.secret;
+    ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_TRUE(members.reconfigs.empty());
+    EXPECT_EQ(api.Find("CREATE", "secrets"), nullptr) << "the user's Secret is never made";
+    value status = value::parse(api.Find("APPLY", "ensembles", "status")->body);
+    const value& progressing = status.at("status").at("conditions").at(1);
+    EXPECT_EQ(progressing.at("reason").as_string(), "NoReconfigCredential");
+    EXPECT_NE(progressing.at("message").as_string().find(row.problem_part), std::string::npos)
+        << progressing.at("message").as_string();
+  }
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ inline const Resource kPvcs{"", "v1", "persistentvolumeclaims"};
 inline const Resource kPdbs{"policy", "v1", "poddisruptionbudgets"};
 inline const Resource kEvents{"", "v1", "events"};
 inline const Resource kLeases{"coordination.k8s.io", "v1", "leases"};
+inline const Resource kSecrets{"", "v1", "secrets"};
 
 // The answer to one request: the HTTP code (0 when no answer came: connection refused, TLS,
 // timeout), the body, and a Status derived from both (ok for 2xx).

@@ -15,8 +15,7 @@ using web::json::value;
 
 class HttpMemberAgent : public MemberAgent {
  public:
-  HttpMemberAgent(int timeout_seconds, std::string super_auth)
-      : timeout_seconds_(timeout_seconds), super_auth_(std::move(super_auth)) {}
+  explicit HttpMemberAgent(int timeout_seconds) : timeout_seconds_(timeout_seconds) {}
 
   op::ObservedMember Probe(int id, const std::string& ip, int admin_port) override {
     op::ObservedMember m;
@@ -67,8 +66,7 @@ class HttpMemberAgent : public MemberAgent {
   // Incremental reconfig through the ZooKeeper protocol (opcode 16), as zkCli.sh's
   // `reconfig -add` / `-remove` does. curConfigId is not pinned (-1): the plan's one-voter rule
   // and the server's single-server check keep two changes from crossing.
-  Status Reconfig(const std::string& ip, int client_port, int id, const std::string& server,
-                  bool add) override {
+  Status Reconfig(const std::string& ip, int client_port, const ReconfigChange& change) override {
     if (ip.empty()) return Status::FailedPrecondition("reconfig: no serving member to ask");
     client::SessionOptions options;
     options.servers = {{ip, static_cast<uint16_t>(client_port)}};
@@ -77,24 +75,26 @@ class HttpMemberAgent : public MemberAgent {
     client::Session session(std::move(options));
     CORRAL_RETURN_IF_ERROR(session.AwaitConnected(timeout_seconds_ * 1000));
     client::ZkClient zk(&session, 10000);
-    if (!super_auth_.empty()) {
-      int32_t err = zk.AddAuth("digest", super_auth_);
-      if (err != zk::kOk)
-        return Status::FailedPrecondition(std::string("addauth: ") + zk::ErrName(err));
+    if (!change.super_password.empty()) {
+      int32_t err = zk.AddAuth("digest", "super:" + change.super_password);
+      if (err != zk::kOk) {
+        return Status::FailedPrecondition(std::string("addauth via ") + ip + ": " +
+                                          zk::ErrName(err));
+      }
     }
     zk::ReconfigRequest request;
-    if (add) {
-      request.joining_servers = "server." + std::to_string(id) + "=" + server;
+    if (change.add) {
+      request.joining_servers = "server." + std::to_string(change.id) + "=" + change.server;
     } else {
-      request.leaving_servers = std::to_string(id);
+      request.leaving_servers = std::to_string(change.id);
     }
     std::string config;
     zk::Stat stat;
     int32_t err = zk.Reconfig(request, &config, &stat);
     if (err != zk::kOk) {
-      return Status::FailedPrecondition(std::string("reconfig ") + (add ? "add " : "remove ") +
-                                        std::to_string(id) + " via " + ip + ": " +
-                                        zk::ErrName(err));
+      return Status::FailedPrecondition(
+          std::string("reconfig ") + (change.add ? "add " : "remove ") + std::to_string(change.id) +
+          " via " + ip + ": " + zk::ErrName(err));
     }
     return Status::Ok();
   }
@@ -116,13 +116,12 @@ class HttpMemberAgent : public MemberAgent {
   }
 
   const int timeout_seconds_;
-  const std::string super_auth_;
 };
 
 }  // namespace
 
-std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds, std::string super_auth) {
-  return std::make_unique<HttpMemberAgent>(timeout_seconds, std::move(super_auth));
+std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds) {
+  return std::make_unique<HttpMemberAgent>(timeout_seconds);
 }
 
 }  // namespace corral::kube

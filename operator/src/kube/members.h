@@ -9,6 +9,15 @@
 
 namespace corral::kube {
 
+// One incremental reconfig: `add` joins `server` (the server.N value) as `id`, otherwise `id`
+// leaves.
+struct ReconfigChange {
+  int id = 0;
+  std::string server;
+  bool add = true;
+  std::string super_password;  // authenticates as "super" (digest scheme); empty: no addauth
+};
+
 class MemberAgent {
  public:
   virtual ~MemberAgent() = default;
@@ -16,16 +25,14 @@ class MemberAgent {
   virtual op::ObservedMember Probe(int id, const std::string& ip, int admin_port) = 0;
   // The live configuration as the member at `ip` serves it.
   virtual op::ObservedConfig ReadConfig(const std::string& ip, int admin_port) = 0;
-  // reconfig -add `server` as `id` / -remove `id`, through the member at `ip`.
-  virtual Status Reconfig(const std::string& ip, int client_port, int id, const std::string& server,
-                          bool add) = 0;
+  // reconfig -add `server` as `id` / -remove `id`, through the member at `ip`, as the super
+  // user with `super_password` (kube/credentials.h): a reconfig needs the super user or ADMIN
+  // on /zookeeper/config, and the server answers NOAUTH otherwise.
+  virtual Status Reconfig(const std::string& ip, int client_port, const ReconfigChange& change) = 0;
 };
 
 // The admin API over HTTP (cpprestsdk): /commands/ready for the member, /commands/voting_view
-// for the configuration; reconfig over the ZooKeeper protocol (corral_client), authenticated as
-// `super_auth` ("super:<password>", digest scheme) when given. A reconfig needs the super user
-// or ADMIN on /zookeeper/config, so without it the server answers NOAUTH.
-std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds = 3,
-                                                std::string super_auth = "");
+// for the configuration; reconfig over the ZooKeeper protocol (corral_client).
+std::unique_ptr<MemberAgent> NewHttpMemberAgent(int timeout_seconds = 3);
 
 }  // namespace corral::kube

@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "kube/credentials.h"
 #include "kube/json_path.h"
 #include "plan/names.h"
 
@@ -150,19 +151,16 @@ value DefaultAntiAffinity(const Ensemble& e, const std::string& mode) {
 }
 
 // The container's start: myid from the ordinal (HOSTNAME is the pod name), then the static
-// zoo.cfg and the server lines the operator maintains, plus the super digest when given.
-std::string StartScript(const Ensemble& e) {
-  std::string s =
-      "set -e\n"
-      "ordinal=${HOSTNAME##*-}\n"
-      "echo $((ordinal + 1)) > /data/myid\n"
-      "cat /conf/zoo.cfg /conf/servers.cfg > /tmp/zoo.cfg\n";
-  if (At(e.spec, {"auth", "superDigest", "secretRef"}) != nullptr) {
-    s += "echo \"DigestAuthenticationProvider.superDigest=${CORRAL_SUPER_DIGEST}\" >> "
-         "/tmp/zoo.cfg\n";
-  }
-  s += "exec corral-server /tmp/zoo.cfg\n";
-  return s;
+// zoo.cfg, the server lines the operator maintains, and the super digest (from the Secret the
+// operator authenticates against, kube/credentials.h) that lets the operator reconfigure.
+std::string StartScript() {
+  return "set -e\n"
+         "ordinal=${HOSTNAME##*-}\n"
+         "echo $((ordinal + 1)) > /data/myid\n"
+         "cat /conf/zoo.cfg /conf/servers.cfg > /tmp/zoo.cfg\n"
+         "echo \"DigestAuthenticationProvider.superDigest=${CORRAL_SUPER_DIGEST}\" >> "
+         "/tmp/zoo.cfg\n"
+         "exec corral-server /tmp/zoo.cfg\n";
 }
 
 value Mount(const char* name, const char* path, bool read_only = false) {
@@ -288,6 +286,24 @@ value RenderConfigMap(const Ensemble& e, const std::set<int>& config_members) {
   return cm;
 }
 
+SecretKey SuperDigestSecretKey(const Ensemble& e) {
+  if (const value* ref = At(e.spec, {"auth", "superDigest", "secretRef"}); ref != nullptr) {
+    return {Str(*ref, {"name"}), Str(*ref, {"key"}), Str(*ref, {"passwordKey"})};
+  }
+  return {op::OperatorSecretName(e.name), kSecretDigestKey, kSecretPasswordKey};
+}
+
+value RenderOperatorSecret(const Ensemble& e, const std::string& password) {
+  value secret = Object("v1", "Secret", e, op::OperatorSecretName(e.name));
+  secret["type"] = S("Opaque");
+  // stringData: the API server stores it base64-encoded under data.
+  value data = value::object();
+  data[kSecretPasswordKey] = S(password);
+  data[kSecretDigestKey] = S(SuperDigestOf(password));
+  secret["stringData"] = data;
+  return secret;
+}
+
 value RenderHeadlessService(const Ensemble& e) {
   return Service(e, op::HeadlessServiceName(e.name), "",
                  {Port("client", ClientPort(e)), Port("quorum", op::kQuorumPort),
@@ -364,18 +380,19 @@ value RenderStatefulSet(const Ensemble& e, int replicas) {
   c["name"] = S("corral");
   c["image"] = S(Str(e.spec, {"image"}, kDefaultImage));
   CopyIf(e.spec, {"imagePullPolicy"}, &c, "imagePullPolicy");
-  c["command"] = value::array({S("/bin/sh"), S("-c"), S(StartScript(e))});
+  c["command"] = value::array({S("/bin/sh"), S("-c"), S(StartScript())});
   c["ports"] = value::array(
       {ContainerPort("client", ClientPort(e)), ContainerPort("quorum", op::kQuorumPort),
        ContainerPort("election", op::kElectionPort), ContainerPort("admin", AdminPort(e)),
        ContainerPort("metrics", MetricsPort(e))});
-  if (const value* ref = At(e.spec, {"auth", "superDigest", "secretRef"}); ref != nullptr) {
+  {
+    const SecretKey digest = SuperDigestSecretKey(e);
     value env = value::object();
     env["name"] = S("CORRAL_SUPER_DIGEST");
-    value from = value::object();
     value key_ref = value::object();
-    key_ref["name"] = S(Str(*ref, {"name"}));
-    key_ref["key"] = S(Str(*ref, {"key"}));
+    key_ref["name"] = S(digest.name);
+    key_ref["key"] = S(digest.key);
+    value from = value::object();
     from["secretKeyRef"] = key_ref;
     env["valueFrom"] = from;
     c["env"] = value::array({env});

@@ -37,6 +37,18 @@ op::Desired DesiredOf(const Ensemble& e);
 web::json::value SelectorLabels(const std::string& name);
 std::string SelectorString(const std::string& name);
 
+// Where the members' super digest comes from, and the operator's password (kube/credentials.h):
+// the Secret the Ensemble names in spec.auth.superDigest.secretRef (`password_key` empty when
+// it names none), else the operator's own `<name>-operator-auth`.
+struct SecretKey {
+  std::string name;
+  std::string key;
+  std::string password_key;
+};
+SecretKey SuperDigestSecretKey(const Ensemble& e);
+// The operator's own Secret: `password` and its `superDigest`, owned by the Ensemble.
+web::json::value RenderOperatorSecret(const Ensemble& e, const std::string& password);
+
 // Children. `config_members`: the server.N lines the ConfigMap lists (empty: the caller must not
 // apply the ConfigMap). `voters`: the size of the live configuration, for the PDB.
 web::json::value RenderStatefulSet(const Ensemble& e, int replicas);

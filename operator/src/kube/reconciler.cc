@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "base/log.h"
+#include "kube/credentials.h"
 #include "kube/json_path.h"
 #include "kube/objects.h"
 #include "plan/names.h"
@@ -143,6 +144,31 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       o.config = members_->ReadConfig(p.ip, admin_port);
     }
   }
+  // The reconfig credential (kube/credentials.h). Not a reason to fail the reconcile: without
+  // it the plan still bootstraps and restarts members, and says why it changes no membership.
+  std::string super_password;
+  if (!desired.deleting) {
+    const SecretKey ref = SuperDigestSecretKey(e);
+    const std::string what = "Secret " + ref.name;
+    if (ref.password_key.empty()) {
+      o.credential.problem =
+          "spec.auth.superDigest.secretRef names no passwordKey: the operator "
+          "cannot authenticate as the super user to reconfigure";
+    } else if (Result secret = api_->Get(kSecrets, ns, ref.name); secret.ok()) {
+      StatusOr<value> v = Parse(secret);
+      Credential c = v.ok() ? CredentialFromSecret(v.value(), ref.key, ref.password_key, what)
+                            : Credential{"", what + " is unreadable"};
+      super_password = c.password;
+      o.credential.problem = c.problem;
+    } else if (secret.not_found()) {
+      // Only the operator's own Secret is made; the user's is the user's to make.
+      o.credential.create_operator_secret = At(e.spec, {"auth", "superDigest"}) == nullptr;
+      o.credential.problem =
+          what + " does not exist" + (o.credential.create_operator_secret ? " yet" : "");
+    } else {
+      o.credential.problem = "reading " + what + ": " + secret.status.ToString();
+    }
+  }
   if (const value* b = At(e.status, {"bootstrapped"}); b != nullptr && b->is_boolean()) {
     o.bootstrapped = b->as_bool();
   }
@@ -210,6 +236,14 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       case op::Action::Kind::kRemoveFinalizer:
         st = finalizers(false);
         break;
+      case op::Action::Kind::kCreateCredentialSecret: {
+        // Created, never applied: the password is made once and never rewritten. Someone
+        // else's create in between (409) is as good; the next reconcile reads it.
+        Result r =
+            api_->Create(kSecrets, ns, RenderOperatorSecret(e, NewSuperPassword()).serialize());
+        st = r.conflict() ? Status::Ok() : r.status;
+        break;
+      }
       case op::Action::Kind::kApplyChildren: {
         st = apply(kServices, RenderHeadlessService(e));
         if (st.ok()) st = apply(kServices, RenderClientService(e));
@@ -237,8 +271,12 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
           const int id = op::IdOfOrdinal(p.ordinal);
           if (ip.empty() && o.members[id].serving && id != a.id) ip = p.ip;
         }
-        st = members_->Reconfig(ip, desired.client_port, a.id, a.server,
-                                a.kind == op::Action::Kind::kReconfigAdd);
+        ReconfigChange change;
+        change.id = a.id;
+        change.server = a.server;
+        change.add = a.kind == op::Action::Kind::kReconfigAdd;
+        change.super_password = super_password;
+        st = members_->Reconfig(ip, desired.client_port, change);
         break;
       }
       case op::Action::Kind::kDeletePod: {

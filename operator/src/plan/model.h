@@ -69,6 +69,17 @@ struct ObservedConfig {
   std::set<int> observers;  // ids of observers
 };
 
+// The operator's credential for reconfig (kube/credentials.h): a Secret holding the super
+// password whose digest the members are configured with.
+struct ObservedCredential {
+  // The Ensemble names no Secret of its own and the operator's `<name>-operator-auth` does not
+  // exist yet: the plan makes it.
+  bool create_operator_secret = false;
+  // Why the operator cannot authenticate (no such Secret, no password key, a password that does
+  // not match the digest); empty when it can. Membership changes wait while it is set.
+  std::string problem;
+};
+
 struct ObservedClaim {
   std::string name;
   int ordinal = 0;
@@ -80,6 +91,7 @@ struct Observed {
   std::map<int, ObservedMember> members;  // by id
   ObservedConfig config;
   std::vector<ObservedClaim> claims;  // the Ensemble's PVCs (data-<pod>, log-<pod>)
+  ObservedCredential credential;
   // From status: the operator created the first configuration (never inferred from DNS).
   bool bootstrapped = false;
   // From status: ordinals the operator removed by a recorded scale-in and whose claims the

@@ -17,6 +17,11 @@ inline std::string HeadlessServiceName(const std::string& ensemble) {
 inline std::string ClientServiceName(const std::string& ensemble) { return ensemble + "-client"; }
 inline std::string ConfigMapName(const std::string& ensemble) { return ensemble + "-config"; }
 inline std::string PdbName(const std::string& ensemble) { return ensemble + "-pdb"; }
+// The operator's own Secret with the super password and digest (kube/credentials.h), made when
+// the Ensemble names none.
+inline std::string OperatorSecretName(const std::string& ensemble) {
+  return ensemble + "-operator-auth";
+}
 // The claims of a voter: volumeClaimTemplate name + "-" + pod name, as StatefulSets name them.
 inline std::string DataClaimName(const std::string& ensemble, int ordinal) {
   return "data-" + PodName(ensemble, ordinal);

@@ -131,6 +131,13 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
   if (!needs_finalizer && d.has_finalizer) {
     p.actions.push_back(Simple(Action::Kind::kRemoveFinalizer));
   }
+  // The Secret the members' super digest comes from exists before the pods that read it.
+  if (o.credential.create_operator_secret) {
+    p.actions.push_back(Simple(Action::Kind::kCreateCredentialSecret));
+    p.actions.push_back(Event("Normal", "CredentialCreated",
+                              "created Secret " + OperatorSecretName(d.name) +
+                                  " holding the super password the operator reconfigures with"));
+  }
   p.actions.push_back(Simple(Action::Kind::kApplyChildren));
 
   const int leader = LeaderId(o);
@@ -239,6 +246,14 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     blocked_message = "members disagree on the configuration version; waiting for it to settle";
   }
   const bool healthy = blocked_reason.empty();
+  // A membership change needs, besides health, the credential reconfig is authenticated with;
+  // a restart does not.
+  std::string change_blocked_reason = blocked_reason, change_blocked_message = blocked_message;
+  if (healthy && !o.credential.problem.empty()) {
+    change_blocked_reason = "NoReconfigCredential";
+    change_blocked_message = o.credential.problem;
+  }
+  const bool can_change = change_blocked_reason.empty();
 
   std::set<int> extra, missing;
   std::set_difference(voters.begin(), voters.end(), desired_voters.begin(), desired_voters.end(),
@@ -264,7 +279,7 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     }
     if (victim == 0) victim = *extra.rbegin();
     const bool drift = static_cast<int>(voters.size()) <= d.replicas;
-    if (healthy) {
+    if (can_change) {
       Action a = Simple(Action::Kind::kReconfigRemove);
       a.id = victim;
       step.push_back(a);
@@ -275,8 +290,9 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       progress_reason = "RemovingMember";
       progress_message = "removing voter " + std::to_string(victim);
     } else {
-      refused_reason = blocked_reason;
-      refused_message = "not removing voter " + std::to_string(victim) + ": " + blocked_message;
+      refused_reason = change_blocked_reason;
+      refused_message =
+          "not removing voter " + std::to_string(victim) + ": " + change_blocked_message;
     }
   } else if (!missing.empty()) {
     // Scale-up or drift: one voter in, the lowest missing id, once its pod runs and caught up.
@@ -288,9 +304,10 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     if (o.scale_ins.count(ordinal) != 0 && pod == nullptr) {
       for (const ObservedClaim& c : o.claims) stale_claim |= c.ordinal == ordinal;
     }
-    if (!healthy) {
-      refused_reason = blocked_reason;
-      refused_message = "not adding voter " + std::to_string(joining) + ": " + blocked_message;
+    if (!can_change) {
+      refused_reason = change_blocked_reason;
+      refused_message =
+          "not adding voter " + std::to_string(joining) + ": " + change_blocked_message;
       joining = pod != nullptr ? joining : 0;  // never start a new pod while unhealthy
     } else if (stale_claim) {
       // The claim of a member removed earlier holds an old configuration and data; reusing it
@@ -529,6 +546,8 @@ const char* KindName(Action::Kind kind) {
       return "AddFinalizer";
     case Action::Kind::kRemoveFinalizer:
       return "RemoveFinalizer";
+    case Action::Kind::kCreateCredentialSecret:
+      return "CreateCredentialSecret";
     case Action::Kind::kApplyChildren:
       return "ApplyChildren";
     case Action::Kind::kApplyStatefulSet:

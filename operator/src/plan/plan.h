@@ -29,13 +29,14 @@ struct Action {
   enum class Kind {
     kAddFinalizer,
     kRemoveFinalizer,
-    kApplyChildren,     // headless + client Services, ConfigMap, PDB (server-side apply)
-    kApplyStatefulSet,  // with `replicas`
-    kReconfigAdd,       // `id` joins as a participant (`server` is its server.N value)
-    kReconfigRemove,    // `id` leaves
-    kDeletePod,         // `name`
-    kDeleteClaim,       // `name`
-    kEvent,             // `event_type` Normal|Warning, `reason`, `message`
+    kCreateCredentialSecret,  // the operator's `<name>-operator-auth` with a new password
+    kApplyChildren,           // headless + client Services, ConfigMap, PDB (server-side apply)
+    kApplyStatefulSet,        // with `replicas`
+    kReconfigAdd,             // `id` joins as a participant (`server` is its server.N value)
+    kReconfigRemove,          // `id` leaves
+    kDeletePod,               // `name`
+    kDeleteClaim,             // `name`
+    kEvent,                   // `event_type` Normal|Warning, `reason`, `message`
   };
   Kind kind = Kind::kEvent;
   int replicas = 0;
