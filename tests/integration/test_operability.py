@@ -362,6 +362,8 @@ def test_admin_ensemble_answers_and_readiness(ensemble):
             assert ZK_LEADER_MONITOR <= set(monitor)
         status, ready = command(m.admin_url, "ready")
         assert status == 200 and ready["ready"] is True, ready
+        # Never reconfigured: every member counts with, and applied, the static lines.
+        assert ready["config_version"] == ready["committed_config_version"] == "0x0", ready
 
     # A member cut off from the others loses its quorum: not ready (503), and back to 200 once
     # it follows a leader again.

@@ -102,9 +102,15 @@ def await_agreement(e, members, config, timeout=30):
             return False
         return all(conf_membership(m) == config.decode() for m in members)
     wait_until(agreed, timeout=timeout, what="every member to serve the new configuration")
+    version = [l for l in config.decode().splitlines() if l.startswith("version=")][0]
+    version = "0x%x" % int(version[len("version="):], 16)
     for m in members:
         assert read_config(m) == config
         assert voting_view_ids(m) == config_ids(config)
+        # The admin API's two versions, which the operator compares: counted and applied.
+        with urllib.request.urlopen(m.admin_url + "/ready", timeout=5) as r:
+            ready = json.load(r)
+        assert ready["config_version"] == ready["committed_config_version"] == version, ready
 
 
 def test_a_new_member_is_added_by_reconfig_and_serves(tmp_path):

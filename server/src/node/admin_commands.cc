@@ -195,7 +195,24 @@ AdminResponse Node::RunAdminCommand(const AdminRequest& request) {
     out.Set("ready", ready())
         .Set("server_state", summary.state)
         .Set("last_zxid", "0x" + HexDigits(summary.last_zxid));
-    if (ensemble.replicated) out.Set("leader_id", ensemble.leader_id);
+    if (ensemble.replicated) {
+      // The two configuration versions an operator compares (docs/operability.md): the one
+      // this member counts with (the newest in its log, committed or not) and the newest it
+      // applied, committed (/zookeeper/config). 0: the static server lines, never reconfigured.
+      // They differ on the leader exactly while a reconfig is in flight.
+      int64_t counted = 0, applied = 0;
+      if (auto current = ParseDynamicConfig(committer_->MembershipText()); current.ok()) {
+        counted = current->version;
+      }
+      if (const Znode* node = state_.tree().Find(kConfigPath); node && !node->data.empty()) {
+        if (auto committed = ParseDynamicConfig(node->data); committed.ok()) {
+          applied = committed->version;
+        }
+      }
+      out.Set("leader_id", ensemble.leader_id)
+          .Set("config_version", "0x" + HexDigits(counted))
+          .Set("committed_config_version", "0x" + HexDigits(applied));
+    }
     if (!ready()) {
       r.http_status = 503;
       out.Set("error", ensemble.replicated
