@@ -225,6 +225,15 @@ TEST(Objects, ConfigMap) {
   EXPECT_EQ(cfg.find("server."), std::string::npos) << "server lines live in servers.cfg";
 }
 
+TEST(Objects, ConfigMapListsAJoiningVoterAsAnObserver) {
+  value cm = RenderConfigMap(Make("{}"), {1, 2, 3, 4}, {4});
+  EXPECT_EQ(Get(cm, {"data", "servers.cfg"}),
+            "server.1=zk-0.zk-headless.prod.svc:2888:3888:participant;2181\n"
+            "server.2=zk-1.zk-headless.prod.svc:2888:3888:participant;2181\n"
+            "server.3=zk-2.zk-headless.prod.svc:2888:3888:participant;2181\n"
+            "server.4=zk-3.zk-headless.prod.svc:2888:3888:observer;2181\n");
+}
+
 TEST(Objects, PdbMinAvailableIsTheQuorum) {
   for (auto [voters, quorum] : {std::pair{1, 1}, {3, 2}, {4, 3}, {5, 3}, {7, 4}}) {
     value pdb = RenderPdb(Make("{}"), voters);

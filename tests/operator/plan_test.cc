@@ -40,10 +40,10 @@ Observed Healthy(int n, int leader = 1) {
         {PodName("zk", ord), ord, "10.0.0." + std::to_string(ord + 10), true, false, "r1"});
     ObservedMember m;
     m.id = id;
-    m.reachable = m.serving = m.caught_up = true;
+    m.reachable = m.serving = true;
     m.role = id == leader ? Role::kLeader : Role::kFollower;
     m.zxid = 0x100000005;
-    m.config_version = o.config.version;
+    m.config_version = m.committed_config_version = o.config.version;
     o.members[id] = m;
     o.config.voters.insert(id);
     o.claims.push_back({DataClaimName("zk", ord), ord});
@@ -58,33 +58,39 @@ void SetServing(Observed* o, int id, bool serving) {
   }
 }
 
-// A pod started by the StatefulSet for a member that is not (yet) a voter.
-void AddLearner(Observed* o, int id, bool caught_up) {
+// A pod started by the StatefulSet for a member not in the configuration: its server answers
+// but serves nobody (it waits, as an observer nobody added yet, or removed).
+void AddLearner(Observed* o, int id) {
   const int ord = OrdinalOfId(id);
   o->statefulset.replicas = std::max(o->statefulset.replicas, id);
   o->pods.push_back({PodName("zk", ord), ord, "10.0.0.99", false, false, "r1"});
   ObservedMember m;
   m.id = id;
   m.reachable = true;
-  m.caught_up = caught_up;
-  m.role = Role::kLearner;
+  m.role = Role::kLooking;
   o->members[id] = m;
   o->claims.push_back({DataClaimName("zk", ord), ord});
 }
 
-// Makes the live configuration `voters` (as if reconfig committed).
-void SetVoters(Observed* o, std::set<int> voters) {
+// Makes the live configuration `voters` and `observers` (as if a reconfig committed and every
+// member applied it): voters serve, observers serve once `observers_synced`.
+void SetConfig(Observed* o, std::set<int> voters, std::set<int> observers = {},
+               bool observers_synced = false) {
   o->config.voters = voters;
+  o->config.observers = observers;
   o->config.version += 1;
   for (auto& [id, m] : o->members) {
-    m.config_version = o->config.version;
-    bool voter = voters.count(id) != 0;
-    m.serving = voter && m.reachable;
-    if (!voter) m.role = Role::kLearner;
-    if (voter && m.role == Role::kLearner) m.role = Role::kFollower;
+    m.config_version = m.committed_config_version = o->config.version;
+    const bool voter = voters.count(id) != 0, observer = observers.count(id) != 0;
+    m.serving = m.reachable && (voter || (observer && observers_synced));
+    if (voter && m.role != Role::kLeader) m.role = Role::kFollower;
+    if (observer) m.role = observers_synced ? Role::kObserver : Role::kLooking;
+    if (!voter && !observer) m.role = Role::kLooking;
   }
-  for (ObservedPod& p : o->pods) p.ready = voters.count(IdOfOrdinal(p.ordinal)) != 0;
+  for (ObservedPod& p : o->pods) p.ready = o->members[IdOfOrdinal(p.ordinal)].serving;
 }
+
+void SetVoters(Observed* o, std::set<int> voters) { SetConfig(o, voters); }
 
 void RemovePod(Observed* o, int ordinal) {
   std::erase_if(o->pods, [&](const ObservedPod& p) { return p.ordinal == ordinal; });
@@ -238,44 +244,117 @@ TEST(PlanSteady, NothingToDo) {
 TEST(PlanScaleUp, ThreeToFiveOneVoterAtATime) {
   Desired d = Spec(5);
   Observed o = Healthy(3);
+  const auto participant = [](int id) {
+    return "zk-" + std::to_string(id - 1) + ".zk-headless.prod.svc:2888:3888:participant;2181";
+  };
+  const auto observer = [](int id) {
+    return "zk-" + std::to_string(id - 1) + ".zk-headless.prod.svc:2888:3888:observer;2181";
+  };
   struct Row {
     const char* what;
     std::function<void(Observed*)> world;
     int sts;
-    int reconfig_add;  // 0: none
+    std::string reconfig_add;  // the server spec added, "" for none
     std::set<int> config_members;
+    std::set<int> config_observers;
+    const char* event;  // "" for none
   };
   std::vector<Row> rows = {
-      {"start pod 3 for voter 4", [](Observed*) {}, 4, 0, {1, 2, 3, 4}},
-      {"voter 4 runs, still catching up",
-       [](Observed* o) { AddLearner(o, 4, false); },
+      {"start pod 3 for voter 4, listed as an observer",
+       [](Observed*) {},
        4,
-       0,
-       {1, 2, 3, 4}},
-      {"voter 4 caught up: reconfig add",
-       [](Observed* o) { o->members[4].caught_up = true; },
-       4,
-       4,
-       {1, 2, 3, 4}},
-      {"4 committed: start pod 4 for voter 5",
+       "",
+       {1, 2, 3, 4},
+       {4},
+       "AddingMember"},
+      {"pod 3 scheduled, its server not answering yet",
        [](Observed* o) {
-         SetVoters(o, {1, 2, 3, 4});
+         AddLearner(o, 4);
+         o->members[4].reachable = false;
+       },
+       4,
+       "",
+       {1, 2, 3, 4},
+       {4},
+       ""},
+      {"its server answers: reconfig it in as an observer",
+       [](Observed* o) { o->members[4].reachable = true; },
+       4,
+       observer(4),
+       {1, 2, 3, 4},
+       {4},
+       "AddingMember"},
+      {"an observer, catching up: wait",
+       [](Observed* o) {
+         SetConfig(o, {1, 2, 3}, {4});
+       },
+       4,
+       "",
+       {1, 2, 3, 4},
+       {4},
+       ""},
+      {"serving as an observer: promote it to voter",
+       [](Observed* o) {
+         SetConfig(o, {1, 2, 3}, {4}, true);
+       },
+       4,
+       participant(4),
+       {1, 2, 3, 4},
+       {4},
+       "PromotingMember"},
+      {"promotion in flight on the leader: wait",
+       [](Observed* o) {
+         o->config.voters = {1, 2, 3, 4};
+         o->config.observers = {};
+         o->members[1].config_version += 1;  // the leader counts with the uncommitted one
+       },
+       4,
+       "",
+       {1, 2, 3, 4},
+       {},
+       "ReconfigInProgress"},
+      {"committed, but member 4 still observing: wait",
+       [](Observed* o) {
+         SetConfig(o, {1, 2, 3, 4});
+         o->members[4].role = Role::kObserver;
+       },
+       4,
+       "",
+       {1, 2, 3, 4},
+       {},
+       "ReconfigInProgress"},
+      {"4 follows: start pod 4 for voter 5",
+       [](Observed* o) { o->members[4].role = Role::kFollower; },
+       5,
+       "",
+       {1, 2, 3, 4, 5},
+       {5},
+       "AddingMember"},
+      {"5's server answers: as an observer",
+       [](Observed* o) { AddLearner(o, 5); },
+       5,
+       observer(5),
+       {1, 2, 3, 4, 5},
+       {5},
+       "AddingMember"},
+      {"5 serves as an observer: promote",
+       [](Observed* o) {
+         SetConfig(o, {1, 2, 3, 4}, {5}, true);
        },
        5,
-       0,
-       {1, 2, 3, 4, 5}},
-      {"voter 5 caught up: reconfig add",
-       [](Observed* o) { AddLearner(o, 5, true); },
-       5,
-       5,
-       {1, 2, 3, 4, 5}},
-      {"5 committed: done",
+       participant(5),
+       {1, 2, 3, 4, 5},
+       {5},
+       "PromotingMember"},
+      {"5 a voter: done",
        [](Observed* o) {
          SetVoters(o, {1, 2, 3, 4, 5});
        },
        5,
-       0,
-       {1, 2, 3, 4, 5}},
+       "",
+       {1, 2, 3, 4, 5},
+       {},
+       ""},
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.what);
@@ -283,20 +362,103 @@ TEST(PlanScaleUp, ThreeToFiveOneVoterAtATime) {
     ReconcilePlan p = PlanChecked(d, o);
     EXPECT_EQ(StsReplicas(p), row.sts);
     auto adds = Of(p, Kind::kReconfigAdd);
-    EXPECT_EQ(adds.empty() ? 0 : adds[0].id, row.reconfig_add);
+    EXPECT_EQ(adds.empty() ? "" : adds[0].server, row.reconfig_add);
     EXPECT_EQ(p.config_members, row.config_members);
+    EXPECT_EQ(p.config_observers, row.config_observers);
     EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
-    if (!adds.empty()) {
-      EXPECT_EQ(adds[0].server, "zk-" + std::to_string(row.reconfig_add - 1) +
-                                    ".zk-headless.prod.svc:2888:3888:participant;2181");
-    }
-    if (row.reconfig_add == 0 && row.sts == 5 && o.config.voters.size() == 5) {
+    EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+    std::string events;
+    for (const Action& a : Of(p, Kind::kEvent)) events += a.reason;
+    EXPECT_EQ(events, row.event);
+    if (o.config.voters.size() == 5 && row.reconfig_add.empty()) {
       EXPECT_EQ(p.status.phase, "Running");
+      EXPECT_FALSE(p.requeue);
     } else {
       EXPECT_EQ(p.status.phase, "Scaling");
-      EXPECT_EQ(Reason(p, "Progressing"), "True/AddingMember");
+      // While the change before settles, voter 5 waits, and the condition says why.
+      EXPECT_EQ(Reason(p, "Progressing").substr(0, 5),
+                std::string(row.event) == "ReconfigInProgress" ? "False" : "True/");
+      EXPECT_TRUE(p.requeue);
     }
   }
+}
+
+TEST(PlanScaleUp, OneToThreeGoesThroughAnObserverEachTime) {
+  // A second voter added to one: the new majority is both, so it must be caught up before it
+  // votes (corral-server refuses NEWCONFIGNOQUORUM otherwise): it is an observer first.
+  Observed o = Healthy(1);
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(StsReplicas(p), 2);
+  AddLearner(&o, 2);
+  p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kReconfigAdd), 1);
+  EXPECT_NE(Of(p, Kind::kReconfigAdd)[0].server.find(":observer;"), std::string::npos);
+  SetConfig(&o, {1}, {2}, true);
+  p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kReconfigAdd), 1);
+  EXPECT_NE(Of(p, Kind::kReconfigAdd)[0].server.find(":participant;"), std::string::npos);
+}
+
+TEST(PlanScaleUp, RefusedStepsLeaveTheJoiningMemberWhereItIs) {
+  struct Row {
+    const char* what;
+    std::function<void(Observed*)> world;
+    std::string progressing;
+    int sts;
+  };
+  std::vector<Row> rows = {
+      {"below quorum: no new pod",
+       [](Observed* o) {
+         SetServing(o, 2, false);
+         SetServing(o, 3, false);
+       },
+       "False/QuorumLost", 3},
+      {"a voter unsynced: not added as an observer",
+       [](Observed* o) {
+         AddLearner(o, 4);
+         SetServing(o, 2, false);
+       },
+       "False/MembersNotInSync", 4},
+      {"a voter unsynced: an observer is not promoted",
+       [](Observed* o) {
+         AddLearner(o, 4);
+         SetConfig(o, {1, 2, 3}, {4}, true);
+         SetServing(o, 3, false);
+       },
+       "False/MembersNotInSync", 4},
+      {"another reconfig in flight: no observer added",
+       [](Observed* o) {
+         AddLearner(o, 4);
+         o->members[2].config_version += 1;
+       },
+       "False/ReconfigInProgress", 4},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    Observed o = Healthy(3);
+    row.world(&o);
+    ReconcilePlan p = PlanChecked(Spec(5), o);
+    EXPECT_EQ(p.Count(Kind::kReconfigAdd) + p.Count(Kind::kReconfigRemove), 0);
+    EXPECT_EQ(Reason(p, "Progressing"), row.progressing);
+    EXPECT_EQ(StsReplicas(p), row.sts) << "a started member keeps its pod, none is started";
+  }
+}
+
+TEST(PlanScaleUp, UndoneHalfWayTheObserverIsRemovedThenItsPod) {
+  // replicas 3 -> 5 -> 3 while voter 4 was still an observer.
+  Observed o = Healthy(3);
+  AddLearner(&o, 4);
+  SetConfig(&o, {1, 2, 3}, {4}, true);
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kReconfigRemove), 1);
+  EXPECT_EQ(Of(p, Kind::kReconfigRemove)[0].id, 4);
+  EXPECT_EQ(StsReplicas(p), 4) << "its pod stays until it is out";
+  EXPECT_TRUE(HasEvent(p, "RemovingMember"));
+  SetConfig(&o, {1, 2, 3});
+  p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
+  EXPECT_EQ(StsReplicas(p), 3);
+  EXPECT_EQ(p.status.scale_ins, (std::set<int>{3}));
 }
 
 // ---- Scale down 5 -> 3: reconfig out first, then shrink, then claims -----------------------
@@ -373,6 +535,33 @@ TEST(PlanScaleDown, FiveToThreeReconfiguresOutBeforeShrinking) {
     }
     o.scale_ins = p.status.scale_ins;
   }
+}
+
+TEST(PlanScaleDown, ThePodGoesOnlyOnceTheRemovalIsCommittedEverywhere) {
+  // reconfig -remove 5 was sent: the leader counts with {1,2,3,4}, committed is still the old
+  // configuration. The StatefulSet keeps pod 4 until the removal has committed and every voter
+  // counts with it; then it shrinks, recorded first.
+  Observed o = Healthy(5);
+  o.config.voters = {1, 2, 3, 4};
+  o.members[1].config_version = o.config.version + 1;
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(StsReplicas(p), 5);
+  EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0) << "no second change while one is in flight";
+  EXPECT_EQ(Reason(p, "Progressing"), "False/ReconfigInProgress");
+  EXPECT_TRUE(p.status.scale_ins.empty());
+
+  o.config.version += 1;  // committed; member 3 has not applied it yet
+  o.members[1].committed_config_version = o.config.version;
+  for (int id : {2, 4, 5}) o.members[id].config_version = o.config.version;
+  p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(StsReplicas(p), 5);
+
+  o.members[3].config_version = o.config.version;
+  p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(StsReplicas(p), 4);
+  EXPECT_EQ(p.status.scale_ins, (std::set<int>{4}));
+  EXPECT_TRUE(p.status_first);
+  EXPECT_EQ(Of(p, Kind::kReconfigRemove).size(), 1u) << "and voter 4 is next";
 }
 
 TEST(PlanScaleDown, LeaderIsRemovedLast) {
@@ -559,13 +748,14 @@ TEST(PlanFailure, UnreadableConfigurationKeepsEverythingAsItIs) {
 // ---- Drift in /zookeeper/config ------------------------------------------------------------
 
 TEST(PlanDrift, MissingVoterIsAddedBack) {
-  // Someone ran `reconfig -remove 2`; member 2 still runs as a learner.
+  // Someone ran `reconfig -remove 2`; member 2 still runs, removed: it comes back the way a
+  // new voter does, an observer first.
   Observed o = Healthy(3);
   SetVoters(&o, {1, 3});
-  o.members[2].caught_up = true;
   ReconcilePlan p = PlanChecked(Spec(3), o);
   ASSERT_EQ(p.Count(Kind::kReconfigAdd), 1);
   EXPECT_EQ(Of(p, Kind::kReconfigAdd)[0].id, 2);
+  EXPECT_NE(Of(p, Kind::kReconfigAdd)[0].server.find(":observer;"), std::string::npos);
   EXPECT_EQ(StsReplicas(p), 3);
 }
 
@@ -695,7 +885,11 @@ TEST(PlanRefuses, TwoChangesAtOnceAreSequenced) {
   ReconcilePlan p = PlanChecked(Spec(5), o);
   EXPECT_EQ(StsReplicas(p), 4);
   EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
-  AddLearner(&o, 4, true);
+  AddLearner(&o, 4);
+  p = PlanChecked(Spec(5), o);
+  EXPECT_EQ(p.Count(Kind::kReconfigAdd), 1);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  SetConfig(&o, {1, 2, 3}, {4}, true);
   p = PlanChecked(Spec(5), o);
   EXPECT_EQ(p.Count(Kind::kReconfigAdd), 1);
   EXPECT_EQ(p.Count(Kind::kDeletePod), 0);

@@ -32,11 +32,18 @@ class FakeMembers : public MemberAgent {
     m.id = id;
     return m;
   }
-  op::ObservedConfig ReadConfig(const std::string&, int) override { return config; }
+  std::vector<std::string> config_reads;
+  std::vector<int64_t> cur_config_ids;
+
+  op::ObservedConfig ReadConfig(const std::string& ip, int) override {
+    config_reads.push_back(ip);
+    return config;
+  }
   Status Reconfig(const std::string& ip, int, const ReconfigChange& change) override {
     reconfigs.push_back((change.add ? "add " : "remove ") + std::to_string(change.id) + " via " +
                         ip);
     passwords.push_back(change.super_password);
+    cur_config_ids.push_back(change.cur_config_id);
     return Status::Ok();
   }
 };
@@ -142,7 +149,7 @@ TEST(Reconciler, ProbesMembersByPodIpAndWritesARecordBeforeActing) {
             R"(","labels":{"controller-revision-hash":"r1"}},"status":{"podIP":"10.1.0.)" +
             std::to_string(i) + R"(","conditions":[{"type":"Ready","status":"True"}]}})";
     op::ObservedMember m;
-    m.reachable = m.serving = m.caught_up = true;
+    m.reachable = m.serving = true;
     m.role = i == 0 ? op::Role::kLeader : op::Role::kFollower;
     members.by_ip["10.1.0." + std::to_string(i)] = m;
   }
@@ -224,6 +231,27 @@ TEST(Reconciler, ReconfigAuthenticatesWithThePasswordOfTheSecret) {
   EXPECT_EQ(api.Find("CREATE", "secrets"), nullptr) << "an existing Secret is never rewritten";
   ASSERT_EQ(members.reconfigs, (std::vector<std::string>{"remove 3 via 10.1.0.0"}));
   EXPECT_EQ(members.passwords, (std::vector<std::string>{"secret"}));
+}
+
+TEST(Reconciler, ConfigurationIsReadFromTheLeaderAndReconfigIsPinnedToItsVersion) {
+  FakeApi api;
+  FakeMembers members;
+  AddOperatorSecret(&api);
+  api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
+  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+  api.objects["pods/"] = HealthyThree(&members);
+  members.by_ip["10.1.0.0"].role = op::Role::kFollower;
+  members.by_ip["10.1.0.2"].role = op::Role::kLeader;
+  members.config.version = 0x300000007;
+  for (auto& [ip, m] : members.by_ip) m.config_version = members.config.version;
+  ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(members.config_reads, (std::vector<std::string>{"10.1.0.2"}));
+  // Voter 3 (zk-2) is the leader: removed last, so 2 goes first, through a serving other.
+  ASSERT_EQ(members.reconfigs, (std::vector<std::string>{"remove 2 via 10.1.0.0"}));
+  EXPECT_EQ(members.cur_config_ids, (std::vector<int64_t>{0x300000007}));
+  value status = value::parse(api.Find("APPLY", "ensembles", "status")->body);
+  EXPECT_EQ(status.at("status").at("configVersion").as_string(), "0x300000007");
 }
 
 TEST(Reconciler, WithoutACredentialNoReconfigIsTried) {

@@ -36,19 +36,21 @@ class HttpMemberAgent : public MemberAgent {
              : state == "standalone"                       ? op::Role::kStandalone
              : state == "looking"                          ? op::Role::kLooking
                                                            : op::Role::kUnknown;
-    if (ready.has_field("last_zxid") && ready.at("last_zxid").is_string()) {
-      m.zxid = std::stoull(ready.at("last_zxid").as_string(), nullptr, 16);
-    }
-    // A serving member is caught up by definition; a learner's catching up is not reported by
-    // the admin API yet (issue 9: needs the leader's view of its learners).
-    m.caught_up = m.serving;
+    m.zxid = Hex(ready, "last_zxid");
+    m.config_version = Hex(ready, "config_version");
+    m.committed_config_version = Hex(ready, "committed_config_version");
     return m;
   }
 
   op::ObservedConfig ReadConfig(const std::string& ip, int admin_port) override {
     op::ObservedConfig c;
-    value view;
+    value view, ready;
     int code = 0;
+    // The committed version first: a reconfig committing between the two reads then shows as
+    // a membership newer than its version, which the plan takes for one in flight and waits.
+    if (!Get(ip, admin_port, "/commands/ready", &ready, &code) || code != 200) return c;
+    if (!ready.has_field("committed_config_version")) return c;  // a member too old to say
+    c.version = Hex(ready, "committed_config_version");
     if (!Get(ip, admin_port, "/commands/voting_view", &view, &code) || code != 200) return c;
     if (!view.has_field("current_config") || !view.at("current_config").is_object()) return c;
     for (const auto& [id, member] : view.at("current_config").as_object()) {
@@ -57,15 +59,13 @@ class HttpMemberAgent : public MemberAgent {
                             member.at("learner_type").as_string() == "observer";
       (observer ? c.observers : c.voters).insert(std::stoi(id));
     }
-    // voting_view carries no version; until the admin API exposes it, every member reports 0
-    // and the plan sees the configuration as settled.
     c.known = !c.voters.empty();
     return c;
   }
 
   // Incremental reconfig through the ZooKeeper protocol (opcode 16), as zkCli.sh's
-  // `reconfig -add` / `-remove` does. curConfigId is not pinned (-1): the plan's one-voter rule
-  // and the server's single-server check keep two changes from crossing.
+  // `reconfig -add` / `-remove` does, with curConfigId pinned to the version the plan saw:
+  // a change made by anyone since (another operator, a person) is refused with BADVERSION.
   Status Reconfig(const std::string& ip, int client_port, const ReconfigChange& change) override {
     if (ip.empty()) return Status::FailedPrecondition("reconfig: no serving member to ask");
     client::SessionOptions options;
@@ -83,6 +83,7 @@ class HttpMemberAgent : public MemberAgent {
       }
     }
     zk::ReconfigRequest request;
+    request.cur_config_id = change.cur_config_id;
     if (change.add) {
       request.joining_servers = "server." + std::to_string(change.id) + "=" + change.server;
     } else {
@@ -100,6 +101,16 @@ class HttpMemberAgent : public MemberAgent {
   }
 
  private:
+  // A "0x..." field of an admin answer; 0 when absent or not hex.
+  static uint64_t Hex(const value& v, const char* key) {
+    if (!v.has_field(key) || !v.at(key).is_string()) return 0;
+    try {
+      return std::stoull(v.at(key).as_string(), nullptr, 16);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+
   bool Get(const std::string& ip, int port, const std::string& path, value* out, int* code) {
     try {
       web::http::client::http_client_config config;

@@ -272,12 +272,15 @@ std::string StaticZooCfg(const Ensemble& e) {
   return cfg;
 }
 
-value RenderConfigMap(const Ensemble& e, const std::set<int>& config_members) {
+value RenderConfigMap(const Ensemble& e, const std::set<int>& config_members,
+                      const std::set<int>& observers) {
   value cm = Object("v1", "ConfigMap", e, op::ConfigMapName(e.name));
   std::string servers;
   for (int id : config_members) {
     servers += "server." + std::to_string(id) + "=" +
-               op::ServerSpec(e.name, e.ns, id, ClientPort(e)) + "\n";
+               (observers.count(id) != 0 ? op::ObserverServerSpec(e.name, e.ns, id, ClientPort(e))
+                                         : op::ServerSpec(e.name, e.ns, id, ClientPort(e))) +
+               "\n";
   }
   value data = value::object();
   data["zoo.cfg"] = S(StaticZooCfg(e));

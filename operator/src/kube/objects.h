@@ -57,7 +57,9 @@ web::json::value RenderClientService(const Ensemble& e);
 // The admin and metrics Services, or null when the spec turns them off.
 web::json::value RenderAdminService(const Ensemble& e);
 web::json::value RenderMetricsService(const Ensemble& e);
-web::json::value RenderConfigMap(const Ensemble& e, const std::set<int>& config_members);
+// `observers` (a subset of `config_members`) are listed with the observer role.
+web::json::value RenderConfigMap(const Ensemble& e, const std::set<int>& config_members,
+                                 const std::set<int>& observers = {});
 web::json::value RenderPdb(const Ensemble& e, int voters);
 
 // The static part of zoo.cfg (no server lines): what a change of restarts the members.

@@ -135,15 +135,19 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       }
     }
   }
-  // Members, by pod IP; the configuration from the first serving member.
+  // Members, by pod IP; the configuration from the leader (whose committed version is the
+  // ensemble's), else from the first serving member.
+  std::string config_source;
   for (const op::ObservedPod& p : o.pods) {
     if (p.ip.empty()) continue;
     const int id = op::IdOfOrdinal(p.ordinal);
     o.members[id] = members_->Probe(id, p.ip, admin_port);
-    if (!o.config.known && o.members[id].serving) {
-      o.config = members_->ReadConfig(p.ip, admin_port);
+    if (o.members[id].serving &&
+        (config_source.empty() || o.members[id].role == op::Role::kLeader)) {
+      config_source = p.ip;
     }
   }
+  if (!config_source.empty()) o.config = members_->ReadConfig(config_source, admin_port);
   // The reconfig credential (kube/credentials.h). Not a reason to fail the reconcile: without
   // it the plan still bootstraps and restarts members, and says why it changes no membership.
   std::string super_password;
@@ -251,7 +255,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
           if (st.ok() && !svc.is_null()) st = apply(kServices, svc);
         }
         if (st.ok() && !plan.config_members.empty()) {
-          st = apply(kConfigMaps, RenderConfigMap(e, plan.config_members));
+          st = apply(kConfigMaps, RenderConfigMap(e, plan.config_members, plan.config_observers));
         }
         if (st.ok() && desired.pdb_enabled) {
           st = apply(kPdbs, RenderPdb(e, std::max(plan.status.replicas, 1)));
@@ -276,6 +280,9 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
         change.server = a.server;
         change.add = a.kind == op::Action::Kind::kReconfigAdd;
         change.super_password = super_password;
+        // Against the version planned with: a change by anyone meanwhile makes this one fail
+        // (BADVERSION) rather than cross it; the next reconcile plans from what then is.
+        change.cur_config_id = static_cast<int64_t>(o.config.version);
         st = members_->Reconfig(ip, desired.client_port, change);
         break;
       }

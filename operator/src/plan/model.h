@@ -55,16 +55,21 @@ struct ObservedMember {
   bool serving = false;    // /commands/ready: serving and in sync with the leader
   Role role = Role::kUnknown;
   uint64_t zxid = 0;
-  uint64_t config_version = 0;  // the version of the configuration it uses
-  // A member not in the configuration: whether it has caught up with the leader as a learner
-  // (its zxid reached the leader's commit point), so adding it cannot stall writes.
-  bool caught_up = false;
+  // The version of the configuration it counts with: the newest in its log, committed or not
+  // (0: the static server lines, never reconfigured).
+  uint64_t config_version = 0;
+  // The version of the newest configuration it applied (committed): its /zookeeper/config.
+  uint64_t committed_config_version = 0;
 };
 
-// The live configuration, /zookeeper/config as read through a serving member.
+// The live configuration, read from a serving member, the leader when there is one: the
+// membership it counts with (voting_view) and the version of the newest configuration it
+// committed (0: never reconfigured, the static server lines). While a reconfig is in flight the
+// leader counts with a newer configuration than `version` (its ObservedMember::config_version
+// differs), and the plan changes nothing until they agree.
 struct ObservedConfig {
   bool known = false;
-  uint64_t version = 0;
+  uint64_t version = 0;     // committed: the zxid of the reconfig that made it
   std::set<int> voters;     // ids of participants
   std::set<int> observers;  // ids of observers
 };

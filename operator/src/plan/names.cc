@@ -7,10 +7,24 @@ std::string MemberHost(const std::string& ensemble, const std::string& ns, int i
          ".svc";
 }
 
+namespace {
+
+std::string Spec(const std::string& ensemble, const std::string& ns, int id, int client_port,
+                 const char* role) {
+  return MemberHost(ensemble, ns, id) + ":" + std::to_string(kQuorumPort) + ":" +
+         std::to_string(kElectionPort) + ":" + role + ";" + std::to_string(client_port);
+}
+
+}  // namespace
+
 std::string ServerSpec(const std::string& ensemble, const std::string& ns, int id,
                        int client_port) {
-  return MemberHost(ensemble, ns, id) + ":" + std::to_string(kQuorumPort) + ":" +
-         std::to_string(kElectionPort) + ":participant;" + std::to_string(client_port);
+  return Spec(ensemble, ns, id, client_port, "participant");
+}
+
+std::string ObserverServerSpec(const std::string& ensemble, const std::string& ns, int id,
+                               int client_port) {
+  return Spec(ensemble, ns, id, client_port, "observer");
 }
 
 }  // namespace corral::op

@@ -37,6 +37,9 @@ inline int Quorum(int voters) { return voters / 2 + 1; }
 std::string MemberHost(const std::string& ensemble, const std::string& ns, int id);
 // The `server.N=` value of a participant: host:2888:3888:participant;<clientPort>.
 std::string ServerSpec(const std::string& ensemble, const std::string& ns, int id, int client_port);
+// The same with the observer role: how a joining voter is added first, to catch up.
+std::string ObserverServerSpec(const std::string& ensemble, const std::string& ns, int id,
+                               int client_port);
 
 constexpr int kQuorumPort = 2888;
 constexpr int kElectionPort = 3888;

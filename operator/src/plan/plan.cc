@@ -226,6 +226,11 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     if (m != nullptr && m->reachable && m->config_version != o.config.version) {
       config_settled = false;
     }
+    // A voter still observing (or a member removed still following) has not applied the
+    // configuration that made it one, whatever the versions say.
+    if (m != nullptr && m->reachable && m->serving && m->role == Role::kObserver) {
+      config_settled = false;
+    }
   }
   s.replicas = static_cast<int>(voters.size());
   s.ready_replicas = serving;
@@ -260,8 +265,17 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
                       std::inserter(extra, extra.end()));
   std::set_difference(desired_voters.begin(), desired_voters.end(), voters.begin(), voters.end(),
                       std::inserter(missing, missing.end()));
+  // Observers of the live configuration. A voter joins as one first (below); one that is no
+  // longer wanted as a voter (a scale-up undone half-way) is reconfigured out.
+  std::set<int> extra_observers;
+  for (int id : o.config.observers) {
+    if (missing.count(id) == 0) extra_observers.insert(id);
+  }
 
+  // The highest id whose pod the voters' StatefulSet must keep: voters and observers of the
+  // live configuration (a member leaves the configuration before it loses its pod).
   int top = voters.empty() ? 0 : *voters.rbegin();
+  if (!o.config.observers.empty()) top = std::max(top, *o.config.observers.rbegin());
   int joining = 0;
   std::string progress_reason, progress_message;  // a change under way
   std::string refused_reason, refused_message;    // a change wanted but refused
@@ -295,11 +309,26 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
           "not removing voter " + std::to_string(victim) + ": " + change_blocked_message;
     }
   } else if (!missing.empty()) {
-    // Scale-up or drift: one voter in, the lowest missing id, once its pod runs and caught up.
+    // Scale-up or drift: one voter in, the lowest missing id, in four steps, each taken by a
+    // reconcile of its own once the world shows the previous one done:
+    //   1. the StatefulSet grows by its pod, which starts knowing the live configuration and
+    //      itself as an observer (the ConfigMap lists it so): it neither campaigns nor counts;
+    //   2. once its server answers, `reconfig -add server.N=...:observer`: the leader now
+    //      sends it the log or a snapshot, still without counting it toward any majority;
+    //   3. wait until it serves as an observer: /commands/ready, synced with the leader;
+    //   4. `reconfig -add server.N=...:participant`, the role change that makes it a voter.
+    //      The leader counts it as caught up (a synced learner), so the new majority never
+    //      needs an empty member (corral-server would refuse with NEWCONFIGNOQUORUM, and for a
+    //      second voter added to one it always would).
+    // Every later step (the next voter, a restart) waits until it serves as a voter, on the
+    // configuration everyone else counts with (the health check above).
     joining = *missing.begin();
     const int ordinal = OrdinalOfId(joining);
     const ObservedPod* pod = Pod(o, ordinal);
     const ObservedMember* m = Member(o, joining);
+    const bool observing = o.config.observers.count(joining) != 0;
+    const std::string who =
+        "member " + std::to_string(joining) + " (" + PodName(d.name, ordinal) + ")";
     bool stale_claim = false;
     if (o.scale_ins.count(ordinal) != 0 && pod == nullptr) {
       for (const ObservedClaim& c : o.claims) stale_claim |= c.ordinal == ordinal;
@@ -308,8 +337,10 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       refused_reason = change_blocked_reason;
       refused_message =
           "not adding voter " + std::to_string(joining) + ": " + change_blocked_message;
-      joining = pod != nullptr ? joining : 0;  // never start a new pod while unhealthy
-    } else if (stale_claim) {
+      // Never start a new pod while unhealthy; one already there, or already an observer,
+      // keeps its pod.
+      joining = pod != nullptr || observing ? joining : 0;
+    } else if (stale_claim && !observing) {
       // The claim of a member removed earlier holds an old configuration and data; reusing it
       // is how "My id N not in the peer list" happens. Delete it per policy, or refuse.
       // (With Delete, the recorded scale-in's claims are being deleted below.)
@@ -326,24 +357,55 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         refused_message = "claims of removed member " + PodName(d.name, ordinal) +
                           " are retained (reclaimPolicy Retain); delete them to let it rejoin";
       }
-    } else if (pod == nullptr || m == nullptr || !m->reachable || !m->caught_up) {
+    } else if (!observing && (pod == nullptr || m == nullptr || !m->reachable)) {
       progress_reason = "AddingMember";
-      progress_message = "waiting for " + PodName(d.name, ordinal) + " to start and catch up";
+      progress_message = "waiting for " + PodName(d.name, ordinal) + " to start";
       if (o.statefulset.replicas <= ordinal) {
         step.push_back(Event("Normal", "AddingMember",
                              "starting " + PodName(d.name, ordinal) + " to join as voter " +
                                  std::to_string(joining)));
       }
+    } else if (!observing) {
+      Action a = Simple(Action::Kind::kReconfigAdd);
+      a.id = joining;
+      a.server = ObserverServerSpec(d.name, d.ns, joining, d.client_port);
+      step.push_back(a);
+      step.push_back(Event("Normal", "AddingMember",
+                           "reconfiguring " + who + " in as an observer to catch up"));
+      progress_reason = "AddingMember";
+      progress_message = "adding " + who + " as an observer";
+    } else if (!Serving(o, joining)) {
+      progress_reason = "AddingMember";
+      progress_message = "waiting for " + who + " to catch up as an observer";
     } else {
       Action a = Simple(Action::Kind::kReconfigAdd);
       a.id = joining;
       a.server = ServerSpec(d.name, d.ns, joining, d.client_port);
       step.push_back(a);
-      step.push_back(Event("Normal", "AddingMember",
-                           "reconfiguring member " + std::to_string(joining) + " (" +
-                               PodName(d.name, ordinal) + ") into " + Ids(voters)));
+      step.push_back(Event("Normal", "PromotingMember",
+                           "reconfiguring " + who + " from observer to voter of " + Ids(voters) +
+                               " -> " + std::to_string(voters.size() + 1) + " voters"));
       progress_reason = "AddingMember";
-      progress_message = "adding voter " + std::to_string(joining);
+      progress_message = "promoting " + who + " to voter";
+    }
+  } else if (!extra_observers.empty()) {
+    // An observer that is not wanted: a voter's join undone half-way (replicas lowered
+    // meanwhile), or one added by hand. Observers count toward no majority, but the rule is
+    // the same: one change at a time, only while healthy.
+    const int victim = *extra_observers.rbegin();
+    if (can_change) {
+      Action a = Simple(Action::Kind::kReconfigRemove);
+      a.id = victim;
+      step.push_back(a);
+      step.push_back(Event("Normal", "RemovingMember",
+                           "reconfiguring observer " + std::to_string(victim) + " (" +
+                               PodName(d.name, OrdinalOfId(victim)) + ") out"));
+      progress_reason = "RemovingMember";
+      progress_message = "removing observer " + std::to_string(victim);
+    } else {
+      refused_reason = change_blocked_reason;
+      refused_message =
+          "not removing observer " + std::to_string(victim) + ": " + change_blocked_message;
     }
   }
 
@@ -368,8 +430,17 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       sts_replicas = o.statefulset.replicas;
     }
   }
+  // The ConfigMap: what a member starting now should know. A joining voter is listed as an
+  // observer until the configuration makes it a voter.
   for (int id : voters) p.config_members.insert(id);
-  if (joining != 0) p.config_members.insert(joining);
+  for (int id : o.config.observers) {
+    p.config_members.insert(id);
+    p.config_observers.insert(id);
+  }
+  if (joining != 0 && voters.count(joining) == 0) {
+    p.config_members.insert(joining);
+    p.config_observers.insert(joining);
+  }
   {
     Action sts = Simple(Action::Kind::kApplyStatefulSet);
     sts.replicas = sts_replicas;
@@ -378,8 +449,8 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
 
   // --- Rolling restart (OnDelete): only when membership is settled. ------------------------
   bool restarting = false;
-  const bool membership_settled =
-      extra.empty() && missing.empty() && o.statefulset.replicas == sts_replicas;
+  const bool membership_settled = extra.empty() && missing.empty() && extra_observers.empty() &&
+                                  o.statefulset.replicas == sts_replicas;
   if (membership_settled && !o.statefulset.update_revision.empty()) {
     std::vector<const ObservedPod*> outdated;
     bool any_deleting = false;
@@ -497,7 +568,8 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     s.phase = "Upgrading";
   } else if (progress_reason == "Restarting") {
     s.phase = "Restarting";
-  } else if (!progress_reason.empty() || !extra.empty() || !missing.empty()) {
+  } else if (!progress_reason.empty() || !extra.empty() || !missing.empty() ||
+             !extra_observers.empty()) {
     s.phase = "Scaling";
   } else if (!all_serving) {
     s.phase = "Degraded";

@@ -87,8 +87,10 @@ struct ReconcilePlan {
   std::vector<Action> actions;
   PlannedStatus status;
   bool status_first = false;
-  // The voters the ConfigMap lists: the configuration a member starting now should know.
+  // The members the ConfigMap lists: the configuration a member starting now should know;
+  // those in `config_observers` with the observer role, the others as participants.
   std::set<int> config_members;
+  std::set<int> config_observers;
   // Nothing left to do but wait for the world (a pod to start, a member to sync): reconcile
   // again soon rather than only on the next event.
   bool requeue = false;
