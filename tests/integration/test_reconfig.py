@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -331,5 +332,61 @@ def test_roles_change_through_zkcli_and_corralctl(tmp_path):
         out = zkcli(leader, "reconfig -remove 4\n", status=1)
         assert "Insufficient permission" in out, out[-2000:]
         assert read_config(leader) == config
+    finally:
+        e.stop()
+
+
+def admin_ready(member):
+    """/commands/ready: (HTTP status, answer); 503 answers carry JSON too."""
+    try:
+        with urllib.request.urlopen(member.admin_url + "/ready", timeout=5) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_a_voter_joins_as_an_observer_then_is_promoted_as_the_operator_does(tmp_path):
+    """The server side of the operator's scale-up (docs/kubernetes.md): a member started with
+    the live configuration and itself as an observer answers the admin API but serves nobody;
+    added as an observer it catches up and is ready; promoted by a role change it follows. What
+    the operator reads at each step (ready, server_state, the two configuration versions) is
+    checked as it reads it."""
+    e = Ensemble(str(tmp_path), size=3, extra_config=EXTRA)
+    try:
+        e.start()
+        c = super_client(e.connect_string)
+        c.create("/before", b"x")
+        new = e.spare(4, observer=True)
+        status, ready = admin_ready(new)
+        assert status == 503 and ready["ready"] is False, ready
+        assert ready["config_version"] == ready["committed_config_version"] == "0x0", ready
+
+        def versions_agree_on(member, version):
+            _, r = admin_ready(member)
+            return r["config_version"] == r["committed_config_version"] == version
+
+        data = reconfigure(c, joining=new.server_line)
+        version = "0x%x" % int(data.decode().rsplit("version=", 1)[1], 16)
+        wait_until(lambda: admin_ready(new)[0] == 200, timeout=30,
+                   what="the new observer to be ready")
+        assert admin_ready(new)[1]["server_state"] == "observer"
+        wait_until(lambda: versions_agree_on(e.leader(), version), timeout=10,
+                   what="the leader to commit the observer's addition")
+
+        as_voter = new.server_line.replace(":observer;", ":participant;")
+        data = reconfigure(c, joining=as_voter)
+        version = "0x%x" % int(data.decode().rsplit("version=", 1)[1], 16)
+        wait_until(lambda: admin_ready(new)[1].get("server_state") == "follower"
+                   and versions_agree_on(new, version), timeout=30,
+                   what="the promoted member to follow on the new configuration")
+        assert voting_view_ids(e.leader())[4] == "participant"
+        on_new = KazooClient(hosts=new.connect_string, timeout=4.0)
+        on_new.start(timeout=20)
+        on_new.sync("/")
+        assert on_new.get("/before")[0] == b"x"
+        on_new.stop()
+        on_new.close()
+        c.stop()
+        c.close()
     finally:
         e.stop()
