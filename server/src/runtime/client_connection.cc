@@ -1,5 +1,8 @@
 #include "runtime/client_connection.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "base/log.h"
 
 namespace corral {
@@ -31,7 +34,13 @@ void ClientConnection::Start() {
     Shutdown();
     return;
   }
-  ReadHeader();
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);  // OnReadable's read must not block on a spurious wake-up
+  if (ec) {
+    Shutdown();
+    return;
+  }
+  ReadMore();
 }
 
 bool ClientConnection::ShouldPauseReading() const {
@@ -39,7 +48,7 @@ bool ClientConnection::ShouldPauseReading() const {
          (session_ != nullptr && session_->pending.size() > limits_.pending_pause_requests);
 }
 
-void ClientConnection::ReadHeader() {
+void ClientConnection::ReadMore() {
   if (closing_ || shut_down_) return;
   if (ShouldPauseReading()) {
     paused_ = true;
@@ -47,76 +56,106 @@ void ClientConnection::ReadHeader() {
   }
   reading_ = true;
   auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(header_),
-                   [this, self](boost::system::error_code ec, size_t read_bytes) {
-                     reading_ = false;
-                     if (ec) {
-                       if (read_bytes > 0 && ec != asio::error::operation_aborted) {
-                         // A client that stops inside the length prefix is broken or hostile: say
-                         // so.
-                         CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":"
-                                           << remote_port_ << " ended inside a frame length ("
-                                           << read_bytes << " of 4 bytes); closing it";
-                       } else if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-                         CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
-                                            << " failed: " << ec.message();
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [this, self](boost::system::error_code ec) {
+                       reading_ = false;
+                       if (shut_down_) return;  // completed just before a Shutdown that ran first
+                       if (ec) {
+                         if (ec != asio::error::operation_aborted) {
+                           CORRAL_LOG(kDebug) << "waiting on " << remote_ip_ << ":"
+                                              << remote_port_ << " failed: " << ec.message();
+                         }
+                         Shutdown();
+                         return;
                        }
-                       Shutdown();
-                       return;
-                     }
-                     if (shut_down_) return;  // completed just before a Shutdown that ran first
-                     uint32_t raw =
-                         (static_cast<uint32_t>(static_cast<uint8_t>(header_[0])) << 24) |
-                         (static_cast<uint32_t>(static_cast<uint8_t>(header_[1])) << 16) |
-                         (static_cast<uint32_t>(static_cast<uint8_t>(header_[2])) << 8) |
-                         static_cast<uint32_t>(static_cast<uint8_t>(header_[3]));
-                     OnHeader(raw);
-                   });
+                       OnReadable();
+                     });
 }
 
-void ClientConnection::OnHeader(uint32_t raw) {
+void ClientConnection::OnReadable() {
+  // One buffer for every connection of this thread: only OnReadable fills it, and it hands
+  // frames to the node synchronously, so it is free again when OnReadable returns.
+  thread_local std::string buffer(kReadChunkBytes, '\0');
+  boost::system::error_code ec;
+  const size_t read_bytes = socket_.read_some(asio::buffer(buffer), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ReadMore();
+    return;
+  }
+  if (ec) {
+    if (!pending_.empty()) {
+      // A client that stops inside a frame is broken or hostile: say so.
+      CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":" << remote_port_
+                        << " ended inside a frame (" << pending_.size() << " bytes of it read: "
+                        << ec.message() << "); closing it";
+    } else if (ec != asio::error::eof) {
+      CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
+                         << " failed: " << ec.message();
+    }
+    Shutdown();
+    return;
+  }
+  if (pending_.empty()) {
+    const size_t used = HandleFrames(buffer.data(), read_bytes);
+    pending_.assign(buffer.data() + used, read_bytes - used);
+  } else {
+    pending_.append(buffer.data(), read_bytes);
+    pending_.erase(0, HandleFrames(pending_.data(), pending_.size()));
+  }
+  // A frame near jute.maxbuffer may have grown pending_ to a megabyte: do not keep that.
+  if (pending_.capacity() > kReadChunkBytes && pending_.size() <= kReadChunkBytes) {
+    pending_.shrink_to_fit();
+  }
+  if (!paused_) ReadMore();
+}
+
+bool ClientConnection::CheckLength(const char* header) {
   if (first_frame_) {
     first_frame_ = false;
-    std::string word(header_.data(), 4);
+    std::string word(header, 4);
     if (Node::IsFourLetterWord(word)) {
       Send(node_->FourLetterWord(word));
       Close("four-letter word answered");
-      return;
+      return false;
     }
   }
+  uint32_t raw = (static_cast<uint32_t>(static_cast<uint8_t>(header[0])) << 24) |
+                 (static_cast<uint32_t>(static_cast<uint8_t>(header[1])) << 16) |
+                 (static_cast<uint32_t>(static_cast<uint8_t>(header[2])) << 8) |
+                 static_cast<uint32_t>(static_cast<uint8_t>(header[3]));
   auto length = static_cast<int32_t>(raw);
   if (length < 0 || length > limits_.frame_max_bytes) {
     CORRAL_LOG(kWarn) << "closing connection from " << remote_ip_ << ":" << remote_port_
                       << ": frame length " << length << " is outside 0.." << limits_.frame_max_bytes
                       << " (jute.maxbuffer)";
     Close("bad frame length");
-    return;
+    return false;
   }
-  ReadBody(static_cast<uint32_t>(length));
+  return true;
 }
 
-void ClientConnection::ReadBody(uint32_t length) {
-  body_.resize(length);
-  reading_ = true;
-  auto self = shared_from_this();
-  asio::async_read(
-      socket_, asio::buffer(body_), [this, self](boost::system::error_code ec, size_t) {
-        reading_ = false;
-        if (ec) {
-          if (ec != asio::error::operation_aborted) {
-            CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":" << remote_port_
-                              << " ended inside a frame (" << ec.message() << "); closing it";
-          }
-          Shutdown();
-          return;
-        }
-        // The read may have completed just before a Shutdown that ran first (a member that
-        // stops serving closes every connection at once): the session is gone, drop the frame.
-        if (shut_down_ || session_ == nullptr) return;
-        node_->OnFrame(session_, std::move(body_));
-        body_.clear();
-        ReadHeader();
-      });
+size_t ClientConnection::HandleFrames(const char* data, size_t size) {
+  size_t at = 0;
+  // The length is checked as soon as its four bytes are here, before the body arrives, so a
+  // hostile length is refused without buffering anything for it.
+  bool length_checked = false;
+  while (!closing_ && !shut_down_ && session_ != nullptr && size - at >= 4) {
+    if (ShouldPauseReading()) {
+      paused_ = true;
+      break;
+    }
+    if (!length_checked && !CheckLength(data + at)) break;
+    length_checked = true;
+    const size_t length = (static_cast<size_t>(static_cast<uint8_t>(data[at])) << 24) |
+                          (static_cast<size_t>(static_cast<uint8_t>(data[at + 1])) << 16) |
+                          (static_cast<size_t>(static_cast<uint8_t>(data[at + 2])) << 8) |
+                          static_cast<size_t>(static_cast<uint8_t>(data[at + 3]));
+    if (size - at - 4 < length) break;  // the rest of the body is still on its way
+    node_->OnFrame(session_, std::string(data + at + 4, length));
+    at += 4 + length;
+    length_checked = false;
+  }
+  return at;
 }
 
 void ClientConnection::Send(std::string frame) {
@@ -139,27 +178,35 @@ void ClientConnection::WriteNext() {
     return;
   }
   writing_ = true;
+  writing_frames_ = std::min(out_.size(), kWriteBatchFrames);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(writing_frames_);
+  for (size_t i = 0; i < writing_frames_; ++i) buffers.push_back(asio::buffer(out_[i]));
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(out_.front()),
-                    [this, self](boost::system::error_code ec, size_t) {
-                      if (ec || shut_down_) {
-                        // shut_down_: the write completed just before a Shutdown that ran
-                        // first and emptied the queue (a member closing every connection).
-                        writing_ = false;
-                        Shutdown();
-                        return;
-                      }
-                      queued_bytes_ -= out_.front().size();
-                      out_.pop_front();
-                      MaybeResumeReading();
-                      WriteNext();
-                    });
+  asio::async_write(socket_, buffers, [this, self](boost::system::error_code ec, size_t) {
+    if (ec || shut_down_) {
+      // shut_down_: the write completed just before a Shutdown that ran first and emptied the
+      // queue (a member closing every connection).
+      writing_ = false;
+      Shutdown();
+      return;
+    }
+    for (size_t i = 0; i < writing_frames_; ++i) {
+      queued_bytes_ -= out_.front().size();
+      out_.pop_front();
+    }
+    writing_frames_ = 0;
+    MaybeResumeReading();
+    WriteNext();
+  });
 }
 
 void ClientConnection::MaybeResumeReading() {
   if (paused_ && !reading_ && !closing_ && !ShouldPauseReading()) {
     paused_ = false;
-    ReadHeader();
+    // Frames read before the pause come first.
+    pending_.erase(0, HandleFrames(pending_.data(), pending_.size()));
+    if (!paused_) ReadMore();
   }
 }
 
@@ -186,6 +233,7 @@ void ClientConnection::Shutdown() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   out_.clear();
+  writing_frames_ = 0;
   queued_bytes_ = 0;
   if (session_ != nullptr) {
     ClientSession* s = session_;

@@ -8,7 +8,15 @@
 // output_pause_bytes pile up unread, the connection stops reading from it (so a client that
 // never reads cannot make the server buffer without bound), and past output_max_bytes it is
 // closed. Lives on the core thread's io_context.
-#include <array>
+//
+// Batching: a pipelining client sends many frames per packet and expects many replies, so a
+// read takes whatever the socket has (up to kReadChunkBytes) and every whole frame in it is
+// handled before the next read, and a write sends every queued reply at once (up to
+// kWriteBatchFrames buffers in one gathered send). Reads wait for readability and then read
+// into one buffer per thread, so an idle connection holds no read buffer; only the unfinished
+// tail of a frame is kept per connection (pending_). Reading a frame's length and body separately, and writing one
+// reply per send, cost three system calls and three handler runs per request: most of a read's
+// cost before (docs/benchmarks.md, profiling notes).
 #include <boost/asio.hpp>
 #include <deque>
 #include <memory>
@@ -41,9 +49,17 @@ class ClientConnection : public Transport, public std::enable_shared_from_this<C
   size_t queued_bytes() const override { return queued_bytes_; }
 
  private:
-  void ReadHeader();
-  void ReadBody(uint32_t length);
-  void OnHeader(uint32_t raw);
+  static constexpr size_t kReadChunkBytes = 64 << 10;
+  static constexpr size_t kWriteBatchFrames = 64;
+
+  // Waits until the socket is readable, unless reading is paused or the connection closes.
+  void ReadMore();
+  void OnReadable();
+  // Hands every whole frame at the front of data[0, size) to the node, stopping early when the
+  // connection closes or reading pauses; returns the bytes consumed.
+  size_t HandleFrames(const char* data, size_t size);
+  // false: the connection is closing (a four-letter word, or a frame length out of bounds).
+  bool CheckLength(const char* header);
   void MaybeResumeReading();
   bool ShouldPauseReading() const;
   void WriteNext();
@@ -56,15 +72,15 @@ class ClientConnection : public Transport, public std::enable_shared_from_this<C
   ClientSession* session_ = nullptr;
   std::string remote_ip_;
   int remote_port_ = 0;
-  std::array<char, 4> header_{};
-  std::string body_;
+  std::string pending_;  // bytes read and not yet handled: the start of a frame
   bool first_frame_ = true;
-  bool reading_ = false;  // a read is outstanding
+  bool reading_ = false;  // waiting for the socket to become readable
   bool paused_ = false;   // reading stopped for backpressure
   bool closing_ = false;
   bool writing_ = false;
   bool shut_down_ = false;
   std::deque<std::string> out_;
+  size_t writing_frames_ = 0;  // the first writing_frames_ of out_ are being written
   size_t queued_bytes_ = 0;
 };
 
