@@ -32,8 +32,8 @@ uint64_t StateDigest(const StateMachine& state) {
 uint64_t EntryHash(const Txn& txn) {
   Hasher h;
   h.AddSigned(txn.zxid).AddSigned(txn.session_id).AddSigned(txn.xid).AddSigned(txn.time_ms);
-  h.AddSigned(txn.type).Add(txn.request).Add(txn.identities.size());
-  for (const zk::Id& id : txn.identities) h.Add(id.scheme).Add(id.id);
+  h.AddSigned(txn.type).Add(*txn.request).Add(txn.identities->size());
+  for (const zk::Id& id : *txn.identities) h.Add(id.scheme).Add(id.id);
   return h.value();
 }
 

@@ -35,23 +35,29 @@ Txn CreateTxn(int64_t session_id, int32_t xid, const std::string& path, const st
   req.data = data;
   req.acl = {zk::Acl{zk::kPermAll, zk::Id{"world", "anyone"}}};
   req.flags = flags;
-  jute::Writer w(&txn.request);
+  std::string body;
+  jute::Writer w(&body);
   zk::Encode(w, req, /*has_ttl=*/false);
+  txn.request = std::move(body);
   return txn;
 }
 
 Txn SetDataTxn(int64_t session_id, int32_t xid, const std::string& path, const std::string& data,
                int32_t version) {
   Txn txn = Base(session_id, xid, zk::kSetData);
-  jute::Writer w(&txn.request);
+  std::string body;
+  jute::Writer w(&body);
   zk::Encode(w, zk::SetDataRequest{path, data, false, version});
+  txn.request = std::move(body);
   return txn;
 }
 
 Txn DeleteTxn(int64_t session_id, int32_t xid, const std::string& path, int32_t version) {
   Txn txn = Base(session_id, xid, zk::kDelete);
-  jute::Writer w(&txn.request);
+  std::string body;
+  jute::Writer w(&body);
   zk::Encode(w, zk::DeleteRequest{path, version});
+  txn.request = std::move(body);
   return txn;
 }
 

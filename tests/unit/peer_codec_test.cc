@@ -53,8 +53,8 @@ Message FullMessage(MessageType type) {
   m.granted = true;
   m.prev_zxid = consensus::MakeZxid(5, 16);
   m.entries = {SomeTxn(consensus::MakeZxid(5, 17)), SomeTxn(consensus::MakeZxid(5, 18))};
-  m.entries[1].identities.clear();
-  m.entries[1].request.clear();
+  m.entries[1].identities = {};
+  m.entries[1].request = {};
   m.commit_zxid = consensus::MakeZxid(5, 15);
   m.success = true;
   m.match_zxid = consensus::MakeZxid(4, 99);
@@ -228,7 +228,7 @@ TEST(PeerCodec, EncodeRefusesAMessageOverItsLimit) {
   PeerFrameLimits limits;
   limits.message_bytes_max = 1000;
   Message append = FullMessage(MessageType::kAppend);
-  append.entries[0].request.assign(2000, 'r');
+  append.entries[0].request = std::string(2000, 'r');
   StatusOr<std::string> frame = EncodeMessageFrame(kEnsemble, append, limits);
   ASSERT_FALSE(frame.ok());
   EXPECT_EQ(frame.status().code(), Status::Code::kResourceExhausted);
@@ -239,7 +239,7 @@ TEST(PeerCodec, EncodeRefusesAMessageOverItsLimit) {
 TEST(PeerCodec, DecodeRefusesANonSnapshotOverTheMessageLimit) {
   // A sender with larger limits (or a hostile one) sent it; the receiver's own limit applies.
   Message append = FullMessage(MessageType::kAppend);
-  append.entries[0].request.assign(2000, 'r');
+  append.entries[0].request = std::string(2000, 'r');
   std::string frame = MustEncode(append);
   PeerFrameLimits limits;
   limits.message_bytes_max = 1000;

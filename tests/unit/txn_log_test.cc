@@ -66,7 +66,7 @@ class TxnLogTest : public ::testing::Test {
   std::vector<int64_t> Zxids(TxnLog* log, int64_t after = 0, Status* status = nullptr) {
     std::vector<int64_t> out;
     Status st = log->ReadEntries(after, [&](const Txn& t) {
-      EXPECT_TRUE(Same(t, Entry(t.zxid, t.request.size()))) << t.zxid;
+      EXPECT_TRUE(Same(t, Entry(t.zxid, t.request->size()))) << t.zxid;
       out.push_back(t.zxid);
       return Status::Ok();
     });

@@ -33,7 +33,7 @@ std::optional<Membership> MembershipOfEntry(const Txn& entry) {
   if (entry.type != zk::kReconfig) return std::nullopt;
   // The leader logs a reconfig entry only with a configuration it parsed itself; one that does
   // not parse is a refused request (its Apply answers the error) and changes nothing.
-  return MembershipOfConfigText(entry.request);
+  return MembershipOfConfigText(entry.request.get());
 }
 
 size_t VoterChanges(const Membership& from, const Membership& to) {

@@ -12,7 +12,7 @@ namespace {
 // starts a new epoch (ZooKeeper forces an election at the same point).
 constexpr int64_t kCounterMax = 0xfffffff0LL;
 
-size_t EntryBytes(const Txn& t) { return t.request.size() + 64; }
+size_t EntryBytes(const Txn& t) { return t.request->size() + 64; }
 
 }  // namespace
 

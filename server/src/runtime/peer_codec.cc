@@ -6,7 +6,7 @@
 
 #include "base/crc32c.h"
 #include "proto/peer.pb.h"
-#include "storage/log_entry_proto.h"
+#include "storage/log_entry_codec.h"
 
 namespace corral {
 namespace {
@@ -32,6 +32,29 @@ uint32_t LimitFor(const peer::PeerFrame& frame, const PeerFrameLimits& limits) {
   }
   return limits.message_bytes_max;
 }
+
+size_t VarintSize(uint64_t value) {
+  size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+void PutVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+// Wire tags (field number << 3 | wire type) of the fields EncodeMessageFrame writes by hand.
+constexpr uint8_t kFrameEnsembleIdTag = 1 << 3 | 1;       // PeerFrame.ensemble_id, fixed64
+constexpr uint8_t kFrameProtocolVersionTag = 2 << 3 | 0;  // PeerFrame.protocol_version, varint
+constexpr uint8_t kFrameMessageTag = 4 << 3 | 2;          // PeerFrame.message, length-delimited
+constexpr uint8_t kMessageEntriesTag = 9 << 3 | 2;        // PeerMessage.entries, length-delimited
 
 const char* BodyName(const peer::PeerFrame& frame) {
   if (frame.has_hello()) return "Hello";
@@ -69,8 +92,7 @@ void ToProto(Message&& m, peer::PeerMessage* p) {
   p->set_last_zxid(m.last_zxid);
   p->set_granted(m.granted);
   p->set_prev_zxid(m.prev_zxid);
-  p->mutable_entries()->Reserve(static_cast<int>(m.entries.size()));
-  for (const Txn& txn : m.entries) storage::TxnToLogEntry(txn, p->add_entries());
+  // m.entries are written by EncodeMessageFrame itself.
   p->set_commit_zxid(m.commit_zxid);
   p->set_success(m.success);
   p->set_match_zxid(m.match_zxid);
@@ -85,7 +107,7 @@ void ToProto(Message&& m, peer::PeerMessage* p) {
   for (int64_t id : m.snapshot_observers) p->add_snapshot_observers(id);
 }
 
-Message FromProto(peer::PeerMessage* p) {
+StatusOr<Message> FromProto(peer::PeerMessage* p) {
   Message m;
   m.type = static_cast<MessageType>(p->type());
   m.from = p->from_id();
@@ -97,7 +119,11 @@ Message FromProto(peer::PeerMessage* p) {
   m.prev_zxid = p->prev_zxid();
   m.entries.resize(static_cast<size_t>(p->entries_size()));
   for (int i = 0; i < p->entries_size(); ++i) {
-    storage::TxnFromLogEntry(p->mutable_entries(i), &m.entries[static_cast<size_t>(i)]);
+    if (!storage::ParseLogEntryBytes(p->entries(i), &m.entries[static_cast<size_t>(i)])) {
+      return Status::Corruption("entry " + std::to_string(i) + " of a " +
+                                consensus::MessageTypeName(m.type) +
+                                " message does not parse as a LogEntry");
+    }
   }
   m.commit_zxid = p->commit_zxid();
   m.success = p->success();
@@ -144,18 +170,55 @@ std::string EncodeHelloFrame(uint64_t ensemble_id, const PeerHello& hello) {
 StatusOr<std::string> EncodeMessageFrame(uint64_t ensemble_id, Message message,
                                          const PeerFrameLimits& limits) {
   CORRAL_ASSERT(KnownType(static_cast<int>(message.type)), "sending a message of unknown type");
-  peer::PeerFrame frame;
-  frame.set_ensemble_id(ensemble_id);
-  frame.set_protocol_version(kPeerProtocolVersion);
-  ToProto(std::move(message), frame.mutable_message());
-  size_t payload_bytes = frame.ByteSizeLong();
-  uint32_t limit = LimitFor(frame, limits);
+  // The payload is a PeerFrame holding the message. The entries are written straight from
+  // the Txns (storage/log_entry_codec.h) after the message's other fields, so the nesting is
+  // written by hand too: the message field's length covers both parts.
+  const std::vector<Txn> entries = std::move(message.entries);
+  const MessageType type = message.type;
+  peer::PeerMessage fields;
+  ToProto(std::move(message), &fields);
+  const size_t fields_bytes = fields.ByteSizeLong();
+  std::vector<size_t> entry_bytes;
+  entry_bytes.reserve(entries.size());
+  size_t message_bytes = fields_bytes;
+  for (const Txn& txn : entries) {
+    entry_bytes.push_back(storage::LogEntryBytesSize(txn));
+    message_bytes += 1 + VarintSize(entry_bytes.back()) + entry_bytes.back();
+  }
+  const size_t payload_bytes = (ensemble_id != 0 ? 1 + 8 : 0) + 1 +
+                               VarintSize(kPeerProtocolVersion) + 1 + VarintSize(message_bytes) +
+                               message_bytes;
+  const uint32_t limit = type == MessageType::kSnapshot ? limits.snapshot_bytes_max
+                                                        : limits.message_bytes_max;
   if (payload_bytes > limit) {
     return Status::ResourceExhausted(
-        std::string("a ") + BodyName(frame) + " message of " + std::to_string(payload_bytes) +
-        " bytes exceeds the peer frame limit of " + std::to_string(limit) + " bytes; not sent");
+        std::string("a ") + consensus::MessageTypeName(type) + " message of " +
+        std::to_string(payload_bytes) + " bytes exceeds the peer frame limit of " +
+        std::to_string(limit) + " bytes; not sent");
   }
-  return Frame(frame, payload_bytes);
+  std::string out;
+  out.reserve(kPeerFrameHeaderBytes + payload_bytes);
+  out.resize(kPeerFrameHeaderBytes);
+  if (ensemble_id != 0) {  // proto3 leaves a zero out
+    out.push_back(static_cast<char>(kFrameEnsembleIdTag));
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((ensemble_id >> (8 * i)) & 0xff));
+  }
+  out.push_back(static_cast<char>(kFrameProtocolVersionTag));
+  PutVarint(kPeerProtocolVersion, &out);
+  out.push_back(static_cast<char>(kFrameMessageTag));
+  PutVarint(message_bytes, &out);
+  fields.AppendToString(&out);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    out.push_back(static_cast<char>(kMessageEntriesTag));
+    PutVarint(entry_bytes[i], &out);
+    storage::AppendLogEntryBytes(entries[i], &out);
+  }
+  CORRAL_ASSERT(out.size() == kPeerFrameHeaderBytes + payload_bytes,
+                "a peer frame's size differs from the size computed for it");
+  const char* payload = out.data() + kPeerFrameHeaderBytes;
+  PutFixed32(out.data(), static_cast<uint32_t>(payload_bytes));
+  PutFixed32(out.data() + 4, crc32c::Mask(crc32c::Value(payload, payload_bytes)));
+  return out;
 }
 
 StatusOr<PeerFrameHeader> DecodePeerFrameHeader(std::string_view header,
@@ -213,7 +276,9 @@ StatusOr<DecodedPeerFrame> DecodePeerFramePayload(const PeerFrameHeader& header,
                                    std::to_string(payload.size()) + " bytes exceeds its limit of " +
                                    std::to_string(limit) + " bytes");
   }
-  return DecodedPeerFrame(FromProto(frame.mutable_message()));
+  StatusOr<Message> message = FromProto(frame.mutable_message());
+  if (!message.ok()) return message.status();
+  return DecodedPeerFrame(std::move(message).value());
 }
 
 StatusOr<DecodedPeerFrame> DecodePeerFrame(std::string_view frame, uint64_t ensemble_id,

@@ -274,13 +274,13 @@ ApplyResult StateMachine::ApplyReconfig(const Txn& txn) {
   // the client alike. The version is the entry's own zxid, known only once it was logged.
   ApplyResult result;
   constexpr std::string_view kErrorPrefix = "error:";
-  if (txn.request.compare(0, kErrorPrefix.size(), kErrorPrefix) == 0) {
-    result.err = static_cast<int32_t>(std::strtol(txn.request.c_str() + kErrorPrefix.size(),
+  if (txn.request->compare(0, kErrorPrefix.size(), kErrorPrefix) == 0) {
+    result.err = static_cast<int32_t>(std::strtol(txn.request->c_str() + kErrorPrefix.size(),
                                                   nullptr, 10));
     if (result.err == zk::kOk) result.err = zk::kMarshallingError;
     return result;
   }
-  auto config = ParseDynamicConfig(txn.request);
+  auto config = ParseDynamicConfig(txn.request.get());
   if (!config.ok()) {
     result.err = zk::kMarshallingError;
     return result;
@@ -383,7 +383,7 @@ ApplyResult StateMachine::Apply(const Txn& txn) {
   }
   if (txn.type == zk::kMulti) return ApplyMulti(ctx, txn.request);
   WriteOp op;
-  jute::Reader r(txn.request);
+  jute::Reader r(txn.request.get());
   if (!DecodeWriteOp(txn.type, r, &op)) {
     result.err = zk::kMarshallingError;
     return result;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/shared_value.h"
 #include "zk/records.h"
 
 namespace corral {
@@ -21,10 +22,12 @@ struct Txn {
   int32_t xid = 0;
   int64_t time_ms = 0;  // leader's wall clock when it stamped the entry; Apply never reads a clock
   int32_t type = 0;     // zk::OpCode
-  std::string request;  // jute-encoded request body (no RequestHeader)
+  // The two fields with heap data are shared, not copied, when the entry is: the log, every
+  // follower's append message and the batches to persist and apply all hold the same bytes.
+  SharedValue<std::string> request;  // jute-encoded request body (no RequestHeader)
   // Identities of the session when the request was submitted; ACL checks in Apply use these so
   // that every replica decides the same way.
-  std::vector<zk::Id> identities;
+  SharedValue<std::vector<zk::Id>> identities;
 };
 
 // Body of a createSession entry (not a client record: the leader builds it).

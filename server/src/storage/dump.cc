@@ -55,8 +55,8 @@ int DumpLogSegment(const std::string& path, std::FILE* out) {
                  "@%" PRIu64 " zxid %s session %s xid %d type %s(%d) time %" PRId64
                  " request %zu bytes identities %zu record %" PRIu64 " bytes crc ok\n",
                  offset, Hex(txn.zxid).c_str(), Hex(txn.session_id).c_str(), txn.xid,
-                 zk::OpName(txn.type), txn.type, txn.time_ms, txn.request.size(),
-                 txn.identities.size(), reader.valid_end() - previous_end);
+                 zk::OpName(txn.type), txn.type, txn.time_ms, txn.request->size(),
+                 txn.identities->size(), reader.valid_end() - previous_end);
     previous_end = reader.valid_end();
   }
   switch (outcome) {

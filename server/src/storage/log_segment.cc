@@ -7,7 +7,7 @@
 
 #include "proto/log.pb.h"
 #include "storage/file_names.h"
-#include "storage/log_entry_proto.h"
+#include "storage/log_entry_codec.h"
 
 namespace corral::storage {
 
@@ -24,19 +24,12 @@ void AppendLogSegmentHeaderRecord(const LogSegmentHeaderInfo& header, std::strin
 }
 
 void AppendLogEntryRecord(const Txn& txn, std::string* out) {
-  proto::LogEntry msg;
-  TxnToLogEntry(txn, &msg);
   size_t at = BeginRecord(out);
-  msg.AppendToString(out);
+  AppendLogEntryBytes(txn, out);
   FinishRecord(out, at, RecordType::kLogEntry);
 }
 
-bool DecodeLogEntry(std::string_view payload, Txn* txn) {
-  proto::LogEntry msg;
-  if (!msg.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
-  TxnFromLogEntry(&msg, txn);
-  return true;
-}
+bool DecodeLogEntry(std::string_view payload, Txn* txn) { return ParseLogEntryBytes(payload, txn); }
 
 bool DecodeLogEntryZxid(std::string_view payload, int64_t* zxid) {
   using google::protobuf::internal::WireFormatLite;
