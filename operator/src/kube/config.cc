@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "kube/token_source.h"
+
 namespace corral::kube {
 namespace {
 
@@ -83,13 +85,12 @@ StatusOr<ClusterConfig> LoadKubeconfig(const std::string& path) {
         StatusOr<std::string> token = ReadFile(token_file);
         if (!token.ok()) return token.status();
         c.token = token.value();
+        c.token_file = token_file;
       }
       CORRAL_RETURN_IF_ERROR(Pem(user, "client-certificate", dir, &c.client_cert_pem));
       CORRAL_RETURN_IF_ERROR(Pem(user, "client-key", dir, &c.client_key_pem));
     }
-    while (!c.token.empty() && (c.token.back() == '\n' || c.token.back() == '\r')) {
-      c.token.pop_back();
-    }
+    c.token = TrimToken(std::move(c.token));
     return c;
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ": " + e.what());
@@ -109,8 +110,8 @@ StatusOr<ClusterConfig> LoadInCluster(const std::string& root) {
   c.server = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
   StatusOr<std::string> token = ReadFile(dir + "token");
   if (!token.ok()) return token.status();
-  c.token = token.value();
-  while (!c.token.empty() && c.token.back() == '\n') c.token.pop_back();
+  c.token = TrimToken(token.value());
+  c.token_file = dir + "token";
   StatusOr<std::string> ca = ReadFile(dir + "ca.crt");
   if (!ca.ok()) return ca.status();
   c.ca_pem = ca.value();

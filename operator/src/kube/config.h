@@ -12,6 +12,9 @@ struct ClusterConfig {
   std::string ca_pem;  // PEM of the CA that signs the server's certificate; empty: system CAs
   bool insecure_skip_tls_verify = false;
   std::string token;  // bearer token, or empty
+  // Where `token` was read from (in-cluster, or a kubeconfig's tokenFile), or empty: the client
+  // re-reads it while it runs (kube/token_source.h), since the kubelet rotates it.
+  std::string token_file;
   std::string client_cert_pem;
   std::string client_key_pem;
   std::string ns;  // the context's namespace (kubeconfig) or the pod's (in-cluster)

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <string>
 
+#include "kube/token_source.h"
+
 namespace corral::kube {
 namespace {
 
@@ -18,6 +20,7 @@ class CppRestClient : public ApiClient {
   CppRestClient(const ClusterConfig& config, int timeout_seconds)
       : config_(config),
         timeout_seconds_(timeout_seconds),
+        token_(config.token, config.token_file),
         client_(config.server, ClientConfig(timeout_seconds)) {}
 
   Result Get(const Resource& r, const std::string& ns, const std::string& name) override {
@@ -75,8 +78,12 @@ class CppRestClient : public ApiClient {
     Result result;
     try {
       http_client client(config_.server, ClientConfig(o.timeout_seconds + 30));
-      web::http::http_request request = Request(web::http::methods::GET, path, "", "");
-      web::http::http_response response = client.request(request).get();
+      web::http::http_response response =
+          client.request(Request(web::http::methods::GET, path, "", "")).get();
+      // A rotated token: read the file again and open the stream once more.
+      if (response.status_code() == web::http::status_codes::Unauthorized && token_.Refresh()) {
+        response = client.request(Request(web::http::methods::GET, path, "", "")).get();
+      }
       result.http_code = response.status_code();
       if (result.http_code != 200) {
         result.body = response.extract_string(true).get();
@@ -142,13 +149,13 @@ class CppRestClient : public ApiClient {
   }
 
   web::http::http_request Request(const web::http::method& method, const std::string& path,
-                                  const std::string& body, const std::string& content_type) const {
+                                  const std::string& body, const std::string& content_type) {
     web::http::http_request request(method);
     request.set_request_uri(path);
     request.headers().add("Accept", "application/json");
     request.headers().add("User-Agent", "corral-operator");
-    if (!config_.token.empty()) {
-      request.headers().add("Authorization", "Bearer " + config_.token);
+    if (const std::string token = token_.Get(); !token.empty()) {
+      request.headers().add("Authorization", "Bearer " + token);
     }
     if (!body.empty()) request.set_body(body, content_type);
     return request;
@@ -162,6 +169,11 @@ class CppRestClient : public ApiClient {
       // One client, so its connections (and TLS sessions) are kept and reused.
       web::http::http_response response =
           client_.request(Request(method, path, body, content_type)).get();
+      // 401: the token may have been rotated (and the old one expired) since it was last
+      // read. Read it again now and, if it changed, send the request once more.
+      if (response.status_code() == web::http::status_codes::Unauthorized && token_.Refresh()) {
+        response = client_.request(Request(method, path, body, content_type)).get();
+      }
       result.http_code = response.status_code();
       result.body = response.extract_string(true).get();
     } catch (const std::exception& e) {
@@ -174,6 +186,7 @@ class CppRestClient : public ApiClient {
 
   const ClusterConfig config_;
   const int timeout_seconds_;
+  TokenSource token_;
   http_client client_;
 };
 
