@@ -164,6 +164,8 @@ REJECTED = [
     ("unknown-field", {"spec": {"replica": 5}}, 'unknown field "spec.replica"'),
     ("name-too-long", {"metadata": {"name": "a" * 43}}, "must be a DNS-1035 label"),
     ("name-starts-with-digit", {"metadata": {"name": "1x"}}, "must be a DNS-1035 label"),
+    ("name-of-an-observers-statefulset", {"metadata": {"name": "zk-observer"}},
+     "must not end in '-observer'"),
 ]
 
 
