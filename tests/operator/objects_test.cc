@@ -234,6 +234,58 @@ TEST(Objects, ConfigMapListsAJoiningVoterAsAnObserver) {
             "server.4=zk-3.zk-headless.prod.svc:2888:3888:observer;2181\n");
 }
 
+TEST(Objects, ConfigMapNamesTheObserversPodsForSpecObservers) {
+  value cm = RenderConfigMap(Make("{}"), {1, 254, 255}, {254, 255}, {254, 255});
+  EXPECT_EQ(Get(cm, {"data", "servers.cfg"}),
+            "server.1=zk-0.zk-headless.prod.svc:2888:3888:participant;2181\n"
+            "server.254=zk-observer-1.zk-headless.prod.svc:2888:3888:observer;2181\n"
+            "server.255=zk-observer-0.zk-headless.prod.svc:2888:3888:observer;2181\n");
+}
+
+TEST(Objects, ObserverStatefulSetIsApartFromTheVoters) {
+  Ensemble e = Make(R"({"image":"corral:9"})");
+  value sts = RenderObserverStatefulSet(e, 2);
+  ExpectOwned(sts);
+  EXPECT_EQ(Get(sts, {"metadata", "name"}), "zk-observer");
+  EXPECT_EQ(Get(sts, {"spec", "replicas"}), "2");
+  EXPECT_EQ(Get(sts, {"spec", "serviceName"}), "zk-headless") << "DNS names beside the voters'";
+  EXPECT_EQ(Get(sts, {"spec", "updateStrategy", "type"}), "OnDelete");
+  EXPECT_EQ(Get(sts, {"spec", "selector", "matchLabels", "app.kubernetes.io/name"}),
+            "corral-observer");
+  const value& labels = sts.at("spec").at("template").at("metadata").at("labels");
+  // No selector of voters (the voters' StatefulSet, the scale subresource, the PDB) matches.
+  EXPECT_EQ(labels.at("app.kubernetes.io/name").as_string(), "corral-observer");
+  EXPECT_EQ(labels.at("app.kubernetes.io/instance").as_string(), "zk");
+  EXPECT_EQ(labels.at("app.kubernetes.io/managed-by").as_string(), "corral-operator");
+  // ... but every Service does: observers serve clients and need their DNS names.
+  for (const value& svc : {RenderHeadlessService(e), RenderClientService(e)}) {
+    for (const auto& [k, v] : svc.at("spec").at("selector").as_object()) {
+      EXPECT_EQ(labels.at(k).as_string(), v.as_string()) << k;
+    }
+  }
+  const value pdb = RenderPdb(e, 3);
+  const value& pdb_selector = pdb.at("spec").at("selector").at("matchLabels");
+  EXPECT_NE(pdb_selector.at("app.kubernetes.io/name").as_string(),
+            labels.at("app.kubernetes.io/name").as_string());
+  const value& c = sts.at("spec").at("template").at("spec").at("containers").at(0);
+  EXPECT_EQ(Get(c, {"image"}), "corral:9");
+  const std::string script = c.at("command").at(2).as_string();
+  EXPECT_NE(script.find("echo $((255 - ordinal)) > /data/myid"), std::string::npos)
+      << "ids count down from 255: never a voter's";
+  // The same template otherwise: a spec.config change restarts observers too.
+  EXPECT_EQ(sts.at("spec").at("template").at("metadata").at("annotations").serialize(),
+            RenderStatefulSet(e, 3)
+                .at("spec")
+                .at("template")
+                .at("metadata")
+                .at("annotations")
+                .serialize());
+  // Claims carry the voters' labels, so deleting the Ensemble finds them all.
+  EXPECT_EQ(Get(sts.at("spec").at("volumeClaimTemplates").at(0),
+                {"metadata", "labels", "app.kubernetes.io/name"}),
+            "corral");
+}
+
 TEST(Objects, PdbMinAvailableIsTheQuorum) {
   for (auto [voters, quorum] : {std::pair{1, 1}, {3, 2}, {4, 3}, {5, 3}, {7, 4}}) {
     value pdb = RenderPdb(Make("{}"), voters);

@@ -759,16 +759,23 @@ TEST(PlanDrift, MissingVoterIsAddedBack) {
   EXPECT_EQ(StsReplicas(p), 3);
 }
 
-TEST(PlanDrift, UnexpectedVoterIsRemoved) {
-  // Someone added server.4 by hand: the StatefulSet never ran it.
+TEST(PlanDrift, UnexpectedVoterIsRemovedThoughItDoesNotServe) {
+  // Someone added server.4 by hand: the StatefulSet never ran it, nothing answers there, and
+  // it holds back every change (a voter not serving). Removing it takes nothing away from the
+  // voters that serve, so it goes, reported once as drift.
   Observed o = Healthy(3);
-  o.config.voters.insert(4);
+  o.status_config_version = o.config.version;
   ObservedMember ghost;
   ghost.id = 4;
   o.members[4] = ghost;  // unreachable
+  SetVoters(&o, {1, 2, 3, 4});
   ReconcilePlan p = PlanChecked(Spec(3), o);
-  EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0) << "refused: voter 4 is not serving";
-  EXPECT_EQ(Reason(p, "Progressing"), "False/MembersNotInSync");
+  ASSERT_EQ(p.Count(Kind::kReconfigRemove), 1);
+  EXPECT_EQ(Of(p, Kind::kReconfigRemove)[0].id, 4);
+  EXPECT_EQ(Reason(p, "Progressing"), "True/RemovingMember");
+  EXPECT_TRUE(HasEvent(p, "ConfigurationDrift"));
+  EXPECT_EQ(StsReplicas(p), 3) << "no pod is started for it";
+  EXPECT_EQ(p.config_members, (std::set<int>{1, 2, 3, 4}));
 }
 
 // ---- Deletion and the finalizer -------------------------------------------------------------
@@ -950,6 +957,449 @@ TEST(PlanCredential, WithoutOneMembershipWaitsButRestartsGoOn) {
   o.statefulset.update_revision = "r2";
   ReconcilePlan p = PlanChecked(Spec(3), o);
   EXPECT_EQ(p.Count(Kind::kDeletePod), 1) << "a restart needs no reconfig";
+}
+
+// ---- Observers (spec.observers): <name>-observer, ids 255, 254, ... ------------------------
+
+Desired SpecWithObservers(int replicas, int observers) {
+  Desired d = Spec(replicas);
+  d.observers = observers;
+  return d;
+}
+
+// Gives every member of the live configuration the host a StatefulSet of "zk" renders for it:
+// ids from 200 up are observers' (<name>-observer), the others voters'.
+void SetHosts(Observed* o) {
+  o->config.hosts.clear();
+  for (const std::set<int>* set : {&o->config.voters, &o->config.observers}) {
+    for (int id : *set) {
+      o->config.hosts[id] =
+          id >= 200 ? ObserverMemberHost("zk", "prod", id) : MemberHost("zk", "prod", id);
+    }
+  }
+}
+
+// The observers' pod `ordinal` started, its server answering but not in the configuration.
+void AddObserverPod(Observed* o, int ordinal) {
+  const int id = ObserverIdOfOrdinal(ordinal);
+  o->observer_statefulset.exists = true;
+  o->observer_statefulset.replicas = std::max(o->observer_statefulset.replicas, ordinal + 1);
+  o->observer_statefulset.update_revision = o->statefulset.update_revision;
+  o->pods.push_back({ObserverPodName("zk", ordinal), ordinal, "10.0.1." + std::to_string(ordinal),
+                     false, false, o->statefulset.update_revision, true});
+  ObservedMember m;
+  m.id = id;
+  m.reachable = true;
+  m.role = Role::kLooking;
+  o->members[id] = m;
+  o->claims.push_back({ObserverDataClaimName("zk", ordinal), ordinal, true});
+}
+
+// The live configuration `voters` + `observers`, every member applied it, observers serving.
+void SetMembers(Observed* o, std::set<int> voters, std::set<int> observers) {
+  SetConfig(o, voters, observers, true);
+  SetHosts(o);
+}
+
+int ObserverStsReplicas(const ReconcilePlan& p) {
+  auto sts = Of(p, Kind::kApplyObserverStatefulSet);
+  return sts.empty() ? -1 : sts[0].replicas;
+}
+
+std::string Events(const ReconcilePlan& p) {
+  std::string events;
+  for (const Action& a : Of(p, Kind::kEvent)) events += (events.empty() ? "" : ",") + a.reason;
+  return events;
+}
+
+TEST(PlanObservers, NoneWantedNoObserverStatefulSet) {
+  ReconcilePlan p = PlanChecked(Spec(3), Healthy(3));
+  EXPECT_EQ(p.Count(Kind::kApplyObserverStatefulSet), 0);
+  EXPECT_EQ(p.status.observers, 0);
+}
+
+TEST(PlanObservers, ZeroToTwoOneAtATimeEachServingBeforeTheNext) {
+  Desired d = SpecWithObservers(3, 2);
+  Observed o = Healthy(3);
+  const std::string spec255 = "zk-observer-0.zk-headless.prod.svc:2888:3888:observer;2181";
+  const std::string spec254 = "zk-observer-1.zk-headless.prod.svc:2888:3888:observer;2181";
+  struct Row {
+    const char* what;
+    std::function<void(Observed*)> world;
+    int observer_sts;
+    std::string reconfig_add;
+    std::set<int> config_observer_pods;
+    std::string events;
+    std::string progressing;
+  };
+  std::vector<Row> rows = {
+      {"start zk-observer-0 for observer 255",
+       [](Observed*) {},
+       1,
+       "",
+       {255},
+       "AddingMember",
+       "True/AddingMember"},
+      {"its server answers: reconfig it in as an observer",
+       [](Observed* o) { AddObserverPod(o, 0); },
+       1,
+       spec255,
+       {255},
+       "AddingMember",
+       "True/AddingMember"},
+      {"in the configuration, catching up: the next one waits",
+       [](Observed* o) {
+         SetMembers(o, {1, 2, 3}, {255});
+         o->members[255].serving = false;
+         o->members[255].role = Role::kLooking;
+       },
+       1,
+       "",
+       {255},
+       "",
+       "True/AddingMember"},
+      {"serving: start zk-observer-1 for observer 254",
+       [](Observed* o) {
+         o->members[255].serving = true;
+         o->members[255].role = Role::kObserver;
+       },
+       2,
+       "",
+       {254, 255},
+       "AddingMember",
+       "True/AddingMember"},
+      {"254 answers: in",
+       [](Observed* o) { AddObserverPod(o, 1); },
+       2,
+       spec254,
+       {254, 255},
+       "AddingMember",
+       "True/AddingMember"},
+      {"both serve: done",
+       [](Observed* o) {
+         SetMembers(o, {1, 2, 3}, {254, 255});
+       },
+       2,
+       "",
+       {254, 255},
+       "",
+       "False/Reconciled"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    row.world(&o);
+    ReconcilePlan p = PlanChecked(d, o);
+    EXPECT_EQ(StsReplicas(p), 3) << "the voters' StatefulSet is untouched";
+    EXPECT_EQ(ObserverStsReplicas(p), row.observer_sts);
+    auto adds = Of(p, Kind::kReconfigAdd);
+    EXPECT_EQ(adds.empty() ? "" : adds[0].server, row.reconfig_add);
+    EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
+    EXPECT_EQ(p.config_observer_pods, row.config_observer_pods);
+    for (int id : row.config_observer_pods) EXPECT_EQ(p.config_observers.count(id), 1u);
+    EXPECT_EQ(Events(p), row.events);
+    EXPECT_EQ(Reason(p, "Progressing"), row.progressing);
+    EXPECT_EQ(Reason(p, "Degraded"), "False/AllMembersServing") << "catching up is no failure";
+    EXPECT_EQ(p.status.replicas, 3) << "observers are counted apart from voters";
+  }
+  ReconcilePlan done = PlanChecked(d, o);
+  EXPECT_EQ(done.status.phase, "Running");
+  EXPECT_EQ(done.status.observers, 2);
+  EXPECT_EQ(done.status.replicas, 3);
+  EXPECT_FALSE(done.requeue);
+  ASSERT_EQ(done.status.members.size(), 5u);
+  EXPECT_EQ(done.status.members[3].name, "zk-observer-0");
+  EXPECT_EQ(done.status.members[3].id, 255);
+  EXPECT_EQ(done.status.members[3].role, "Observer");
+  EXPECT_EQ(done.status.members[4].name, "zk-observer-1");
+}
+
+TEST(PlanObservers, RefusedWhileUnhealthyAndNoPodStarted) {
+  struct Row {
+    const char* what;
+    std::function<void(Observed*)> world;
+    std::string progressing;
+  };
+  std::vector<Row> rows = {
+      {"below quorum",
+       [](Observed* o) {
+         SetServing(o, 2, false);
+         SetServing(o, 3, false);
+       },
+       "False/QuorumLost"},
+      {"a voter unsynced", [](Observed* o) { SetServing(o, 3, false); }, "False/MembersNotInSync"},
+      {"a reconfig in flight", [](Observed* o) { o->members[1].config_version += 1; },
+       "False/ReconfigInProgress"},
+      {"no credential", [](Observed* o) { o->credential.problem = "no password"; },
+       "False/NoReconfigCredential"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    Observed o = Healthy(3);
+    row.world(&o);
+    ReconcilePlan p = PlanChecked(SpecWithObservers(3, 1), o);
+    EXPECT_EQ(p.Count(Kind::kReconfigAdd) + p.Count(Kind::kReconfigRemove), 0);
+    EXPECT_EQ(p.Count(Kind::kApplyObserverStatefulSet), 0) << "no pod that could not be added";
+    EXPECT_EQ(Reason(p, "Progressing"), row.progressing);
+    // Its pod already started: it keeps it, and is still not added.
+    AddObserverPod(&o, 0);
+    p = PlanChecked(SpecWithObservers(3, 1), o);
+    EXPECT_EQ(p.Count(Kind::kReconfigAdd), 0);
+    EXPECT_EQ(ObserverStsReplicas(p), 1);
+  }
+}
+
+TEST(PlanObservers, TwoToZeroReconfiguresOutBeforeThePodGoesClaimsPerPolicy) {
+  Desired d = SpecWithObservers(3, 0);
+  d.data_reclaim = ReclaimPolicy::kDelete;
+  d.has_finalizer = true;
+  Observed o = Healthy(3);
+  AddObserverPod(&o, 0);
+  AddObserverPod(&o, 1);
+  SetMembers(&o, {1, 2, 3}, {254, 255});
+  struct Row {
+    const char* what;
+    std::function<void(Observed*)> world;
+    int observer_sts;
+    int reconfig_remove;
+    std::set<int> observer_scale_ins;
+    std::vector<std::string> claims_deleted;
+  };
+  std::vector<Row> rows = {
+      {"remove the highest ordinal (254); its pod stays", [](Observed*) {}, 2, 254, {}, {}},
+      {"254 out: shrink to 1 (recorded), remove 255",
+       [](Observed* o) {
+         SetMembers(o, {1, 2, 3}, {255});
+       },
+       1,
+       255,
+       {1},
+       {}},
+      {"zk-observer-1 gone: its claim deleted; 255 out: shrink to 0",
+       [](Observed* o) {
+         o->observer_statefulset.replicas = 1;
+         std::erase_if(o->pods, [](const ObservedPod& p) { return p.observer && p.ordinal == 1; });
+         o->members.erase(254);
+         SetMembers(o, {1, 2, 3}, {});
+       },
+       0,
+       0,
+       {0, 1},
+       {"data-zk-observer-1"}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    row.world(&o);
+    ReconcilePlan p = PlanChecked(d, o);
+    EXPECT_EQ(StsReplicas(p), 3);
+    EXPECT_EQ(ObserverStsReplicas(p), row.observer_sts);
+    auto removes = Of(p, Kind::kReconfigRemove);
+    EXPECT_EQ(removes.empty() ? 0 : removes[0].id, row.reconfig_remove);
+    EXPECT_EQ(p.status.observer_scale_ins, row.observer_scale_ins);
+    EXPECT_TRUE(p.status.scale_ins.empty()) << "the voters' record is apart";
+    std::vector<std::string> deleted;
+    for (const Action& a : Of(p, Kind::kDeleteClaim)) deleted.push_back(a.name);
+    EXPECT_EQ(deleted, row.claims_deleted);
+    if (row.observer_sts < o.observer_statefulset.replicas) {
+      EXPECT_TRUE(p.status_first);
+    }
+    o.observer_scale_ins = p.status.observer_scale_ins;
+  }
+  // Retain: the claims stay, recorded, and block that observer's return.
+  d.data_reclaim = ReclaimPolicy::kRetain;
+  o.observer_statefulset.replicas = 0;
+  o.pods.erase(
+      std::remove_if(o.pods.begin(), o.pods.end(), [](const ObservedPod& p) { return p.observer; }),
+      o.pods.end());
+  o.members.erase(255);
+  ReconcilePlan p = PlanChecked(d, o);
+  EXPECT_EQ(p.Count(Kind::kDeleteClaim), 0);
+  p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(Reason(p, "Progressing"), "False/RetainedClaimOfRemovedMember");
+  EXPECT_EQ(ObserverStsReplicas(p), 0);
+}
+
+TEST(PlanObservers, AFailedObserverIsReportedNeverRemovedAndQuorumIgnoresIt) {
+  Observed o = Healthy(3);
+  AddObserverPod(&o, 0);
+  SetMembers(&o, {1, 2, 3}, {255});
+  o.members[255].reachable = o.members[255].serving = false;
+  ReconcilePlan p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
+  EXPECT_EQ(Reason(p, "Ready"), "True/QuorumAvailable");
+  EXPECT_EQ(Reason(p, "Degraded"), "True/MemberUnavailable");
+  EXPECT_TRUE(HasEvent(p, "MemberUnavailable"));
+  EXPECT_EQ(p.status.phase, "Degraded");
+  // A voter change goes on: an observer counts toward no majority.
+  p = PlanChecked(SpecWithObservers(5, 1), o);
+  EXPECT_EQ(StsReplicas(p), 4);
+  // It comes back: the end of the failure is an Event too.
+  o.members[255].reachable = o.members[255].serving = true;
+  o.condition_reasons["Degraded"] = "MemberUnavailable";
+  p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(Reason(p, "Degraded"), "False/AllMembersServing");
+  EXPECT_TRUE(HasEvent(p, "Recovered"));
+}
+
+TEST(PlanObservers, AVoterWaitsForAnObserverHoldingItsIdToGo) {
+  // replicas + observers = 255 reached from both sides in one edit: observer 4 (ordinal 251)
+  // still runs when replicas becomes 4. It is reconfigured out, its pod goes, then voter 4's
+  // pod starts: never two pods with one id.
+  Desired d = SpecWithObservers(4, 0);
+  Observed o = Healthy(3);
+  AddObserverPod(&o, 251);
+  SetMembers(&o, {1, 2, 3}, {4});
+  o.config.hosts[4] = ObserverMemberHost("zk", "prod", 4);
+  ReconcilePlan p = PlanChecked(d, o);
+  ASSERT_EQ(p.Count(Kind::kReconfigRemove), 1);
+  EXPECT_EQ(Of(p, Kind::kReconfigRemove)[0].id, 4);
+  EXPECT_EQ(StsReplicas(p), 3);
+
+  SetMembers(&o, {1, 2, 3}, {});  // out; its pod still there
+  p = PlanChecked(d, o);
+  EXPECT_EQ(StsReplicas(p), 3) << "voter 4's pod waits";
+  EXPECT_EQ(ObserverStsReplicas(p), 0);
+  EXPECT_NE(p.FindCondition("Progressing")->message.find("zk-observer-251 to go"),
+            std::string::npos);
+
+  o.observer_statefulset.replicas = 0;
+  o.pods.pop_back();
+  o.members.erase(4);
+  p = PlanChecked(d, o);
+  EXPECT_EQ(StsReplicas(p), 4);
+  EXPECT_EQ(p.config_observer_pods, (std::set<int>{}));
+  EXPECT_EQ(p.config_observers, (std::set<int>{4}));
+}
+
+// ---- Restart Events: the pod and its role, observers first, the leader last -----------------
+
+TEST(PlanRestart, EventsNameThePodAndItsRoleObserversFirstLeaderLast) {
+  Observed o = Healthy(3, /*leader=*/2);
+  AddObserverPod(&o, 0);
+  SetMembers(&o, {1, 2, 3}, {255});
+  o.statefulset.update_revision = o.observer_statefulset.update_revision = "r2";
+  std::vector<std::string> messages;
+  for (int step = 0; step < 8 && messages.size() < 4; ++step) {
+    ReconcilePlan p = PlanChecked(SpecWithObservers(3, 1), o);
+    auto deletes = Of(p, Kind::kDeletePod);
+    ASSERT_EQ(deletes.size(), 1u);
+    for (const Action& a : Of(p, Kind::kEvent)) {
+      if (a.reason == "RestartingMember") messages.push_back(a.message);
+    }
+    for (ObservedPod& x : o.pods) {
+      if (x.name == deletes[0].name) x.revision = "r2";  // back, on the new revision, serving
+    }
+  }
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[0].substr(0, messages[0].find(':')), "restarting zk-observer-0 (observer)");
+  EXPECT_EQ(messages[1].substr(0, messages[1].find(':')), "restarting zk-2 (follower)");
+  EXPECT_EQ(messages[2].substr(0, messages[2].find(':')), "restarting zk-0 (follower)");
+  EXPECT_EQ(messages[3].substr(0, messages[3].find(':')), "restarting zk-1 (leader)");
+  EXPECT_NE(messages[3].find("revision r2"), std::string::npos);
+}
+
+TEST(PlanRestart, AMemberNotServingIsNamedSo) {
+  Observed o = Healthy(3);
+  o.statefulset.update_revision = "r2";
+  SetServing(&o, 2, false);
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  std::string message;
+  for (const Action& a : Of(p, Kind::kEvent)) {
+    if (a.reason == "RestartingMember") message = a.message;
+  }
+  EXPECT_EQ(message.substr(0, message.find(':')), "restarting zk-1 (not serving)");
+}
+
+// ---- Drift in /zookeeper/config, repaired one step at a time, reported once per version -----
+
+TEST(PlanDrift, Rows) {
+  struct Row {
+    const char* what;
+    Desired desired;
+    std::function<void(Observed*)> world;
+    std::string action;  // "add N <role>", "remove N", or ""
+    std::string event;   // the membership Event, besides ConfigurationDrift
+  };
+  std::vector<Row> rows = {
+      {"voter 2 removed by hand: back through the observer role", Spec(3),
+       [](Observed* o) {
+         SetMembers(o, {1, 3}, {});
+       },
+       "add 2 observer", "AddingMember"},
+      {"voter 3 given another host: out first, then rejoins", Spec(3),
+       [](Observed* o) { o->config.hosts[3] = "elsewhere.example"; }, "remove 3", "RemovingMember"},
+      {"an observer nobody runs, added by hand", Spec(3),
+       [](Observed* o) {
+         SetMembers(o, {1, 2, 3}, {9});
+         o->config.hosts[9] = "elsewhere.example";
+       },
+       "remove 9", "RemovingMember"},
+      {"observer 255 made a voter by hand: demoted, not removed", SpecWithObservers(3, 1),
+       [](Observed* o) {
+         AddObserverPod(o, 0);
+         SetMembers(o, {1, 2, 3, 255}, {});
+       },
+       "add 255 observer", "DemotingMember"},
+      {"observer 255 removed by hand while 254 stays", SpecWithObservers(3, 2),
+       [](Observed* o) {
+         AddObserverPod(o, 0);
+         AddObserverPod(o, 1);
+         SetMembers(o, {1, 2, 3}, {254});
+       },
+       "add 255 observer", "AddingMember"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    Observed o = Healthy(3);
+    SetHosts(&o);
+    o.status_config_version = o.config.version;
+    row.world(&o);
+    if (o.config.version == o.status_config_version) {
+      o.config.version += 1;  // a change someone made: committed, and every member has it
+      for (auto& [id, m] : o.members)
+        m.config_version = m.committed_config_version = o.config.version;
+    }
+    ReconcilePlan p = PlanChecked(row.desired, o);
+    std::string action;
+    for (const Action& a : p.actions) {
+      if (a.kind == Kind::kReconfigAdd) {
+        action = "add " + std::to_string(a.id) +
+                 (a.server.find(":observer;") != std::string::npos ? " observer" : " participant");
+      } else if (a.kind == Kind::kReconfigRemove) {
+        action = "remove " + std::to_string(a.id);
+      }
+    }
+    EXPECT_EQ(action, row.action);
+    EXPECT_TRUE(HasEvent(p, "ConfigurationDrift"));
+    EXPECT_TRUE(HasEvent(p, row.event));
+    EXPECT_EQ(p.status.config_version, o.config.version);
+    // The next reconcile finds the version recorded: the drift is not reported again.
+    o.status_config_version = p.status.config_version;
+    EXPECT_FALSE(HasEvent(PlanChecked(row.desired, o), "ConfigurationDrift"));
+  }
+}
+
+TEST(PlanDrift, OwnStepsAreNoDrift) {
+  // Each step of a scale-up and a scale-down changes the version; none is drift.
+  Observed o = Healthy(3);
+  SetHosts(&o);
+  o.status_config_version = o.config.version;
+  AddLearner(&o, 4);
+  SetMembers(&o, {1, 2, 3}, {4});
+  EXPECT_FALSE(HasEvent(PlanChecked(Spec(5), o), "ConfigurationDrift"));
+  SetMembers(&o, {1, 2, 3, 4}, {});
+  EXPECT_FALSE(HasEvent(PlanChecked(Spec(5), o), "ConfigurationDrift"));
+  EXPECT_FALSE(HasEvent(PlanChecked(Spec(3), o), "ConfigurationDrift"));
+}
+
+TEST(PlanDrift, ADriftedVoterIsNotRemovedBelowQuorum) {
+  Observed o = Healthy(3);
+  SetHosts(&o);
+  o.config.voters.insert(4);
+  o.config.hosts[4] = "elsewhere.example";
+  SetServing(&o, 3, false);
+  ReconcilePlan p = PlanChecked(Spec(3), o);  // 2 of 4 serve: below a quorum of 3
+  EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
+  EXPECT_EQ(Reason(p, "Progressing"), "False/QuorumLost");
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ class FakeMembers : public MemberAgent {
   op::ObservedConfig config;
   std::vector<std::string> reconfigs;
   std::vector<std::string> passwords;
+  Status reconfig_status;  // what Reconfig answers
 
   op::ObservedMember Probe(int id, const std::string& ip, int) override {
     auto it = by_ip.find(ip);
@@ -44,7 +45,7 @@ class FakeMembers : public MemberAgent {
                         ip);
     passwords.push_back(change.super_password);
     cur_config_ids.push_back(change.cur_config_id);
-    return Status::Ok();
+    return reconfig_status;
   }
 };
 
@@ -118,7 +119,14 @@ TEST(Reconciler, StopsAtTheFirstFailedActionAndDoesNotWriteStatus) {
   EXPECT_FALSE(r.status.ok());
   EXPECT_NE(r.status.message().find("ApplyStatefulSet"), std::string::npos);
   EXPECT_EQ(api.Find("APPLY", "ensembles", "status"), nullptr);
-  EXPECT_EQ(api.Find("CREATE", "events"), nullptr);
+  // The failure is an Event (and the only one).
+  ASSERT_NE(api.Find("CREATE", "events"), nullptr);
+  value event = value::parse(api.Find("CREATE", "events")->body);
+  EXPECT_EQ(event.at("type").as_string(), "Warning");
+  EXPECT_EQ(event.at("reason").as_string(), "ReconcileFailed");
+  EXPECT_NE(event.at("message").as_string().find("ApplyStatefulSet"), std::string::npos);
+  const std::vector<std::string> writes = api.Writes();
+  EXPECT_EQ(std::count(writes.begin(), writes.end(), "CREATE events"), 1);
 }
 
 TEST(Reconciler, FinalizerAddedWithTheResourceVersionAsPrecondition) {
@@ -291,6 +299,83 @@ TEST(Reconciler, WithoutACredentialNoReconfigIsTried) {
     EXPECT_NE(progressing.at("message").as_string().find(row.problem_part), std::string::npos)
         << progressing.at("message").as_string();
   }
+}
+
+// spec.observers: the observers' StatefulSet and pods are read apart from the voters', the
+// pods probed with their ids (255 - ordinal), and an observer joins through a voter.
+TEST(Reconciler, ObserverJoinsFromItsOwnStatefulSet) {
+  FakeApi api;
+  FakeMembers members;
+  AddOperatorSecret(&api);
+  api.objects["ensembles/zk"] =
+      EnsembleJson(R"({"replicas":3,"observers":1})", R"({"bootstrapped":true})");
+  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+  std::string pods = HealthyThree(&members);
+  api.objects["pods/"] = pods;
+  ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  // No pod yet: <name>-observer grows to 1; the ConfigMap names its pod.
+  const Call* sts = nullptr;
+  for (const Call& c : api.calls) {
+    if (c.verb == "APPLY" && c.name == "zk-observer") sts = &c;
+  }
+  ASSERT_NE(sts, nullptr);
+  EXPECT_EQ(value::parse(sts->body).at("spec").at("replicas").as_integer(), 1);
+  value cm = value::parse(api.Find("APPLY", "configmaps")->body);
+  EXPECT_NE(cm.at("data")
+                .at("servers.cfg")
+                .as_string()
+                .find("server.255=zk-observer-0.zk-headless.prod.svc:2888:3888:observer;2181"),
+            std::string::npos);
+  EXPECT_TRUE(members.reconfigs.empty());
+
+  // Its pod runs and its server answers: reconfig -add 255 through a voter.
+  api.calls.clear();
+  api.objects["statefulsets/zk-observer"] = R"({"spec":{"replicas":1}})";
+  pods.insert(pods.size() - 2,
+              R"(,{"metadata":{"name":"zk-observer-0"},"status":{"podIP":"10.1.1.0"}})");
+  api.objects["pods/"] = pods;
+  op::ObservedMember looking;
+  looking.reachable = true;
+  looking.role = op::Role::kLooking;
+  members.by_ip["10.1.1.0"] = looking;
+  r = Make(&api, &members).Reconcile("prod", "zk");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(members.reconfigs, (std::vector<std::string>{"add 255 via 10.1.0.0"}));
+  value status = value::parse(api.Find("APPLY", "ensembles", "status")->body);
+  bool listed = false;
+  for (const value& m : status.at("status").at("members").as_array()) {
+    listed |= m.at("name").as_string() == "zk-observer-0" && m.at("id").as_integer() == 255;
+  }
+  EXPECT_TRUE(listed);
+  EXPECT_EQ(status.at("status").at("replicas").as_integer(), 3);
+  EXPECT_EQ(status.at("status").at("observers").as_integer(), 0) << "not in the configuration yet";
+}
+
+TEST(Reconciler, AFailedReconfigIsAWarningEvent) {
+  FakeApi api;
+  FakeMembers members;
+  AddOperatorSecret(&api);
+  api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
+  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+  api.objects["pods/"] = HealthyThree(&members);
+  members.reconfig_status =
+      Status::FailedPrecondition("reconfig remove 3 via 10.1.0.0: BADVERSION");
+  ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+  EXPECT_FALSE(r.status.ok());
+  std::vector<std::string> reasons;
+  for (const Call& c : api.calls) {
+    if (c.verb == "CREATE" && c.plural == "events") {
+      value ev = value::parse(c.body);
+      reasons.push_back(ev.at("reason").as_string());
+      if (reasons.back() == "MembershipChangeFailed") {
+        EXPECT_EQ(ev.at("type").as_string(), "Warning");
+        EXPECT_NE(ev.at("message").as_string().find("BADVERSION"), std::string::npos);
+      }
+    }
+  }
+  EXPECT_EQ(reasons, (std::vector<std::string>{"MembershipChangeFailed"}))
+      << "the RemovingMember event follows the reconfig, which failed";
 }
 
 }  // namespace

@@ -57,7 +57,19 @@ class HttpMemberAgent : public MemberAgent {
       const bool observer = member.has_field("learner_type") &&
                             member.at("learner_type").is_string() &&
                             member.at("learner_type").as_string() == "observer";
-      (observer ? c.observers : c.voters).insert(std::stoi(id));
+      const int n = std::stoi(id);
+      (observer ? c.observers : c.voters).insert(n);
+      // "host:port" (or "[v6]:port"): the host says which pod runs it.
+      if (member.has_field("server_addresses") && member.at("server_addresses").is_array() &&
+          member.at("server_addresses").size() > 0 &&
+          member.at("server_addresses").at(0).is_string()) {
+        std::string host = member.at("server_addresses").at(0).as_string();
+        host = host.substr(0, host.rfind(':'));
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+          host = host.substr(1, host.size() - 2);
+        }
+        c.hosts[n] = host;
+      }
     }
     c.known = !c.voters.empty();
     return c;

@@ -33,6 +33,22 @@ value Labels(const Ensemble& e) {
   return l;
 }
 
+// The labels of a pod: the voters' carry Labels(e) (and are selected by SelectorLabels); the
+// observers' another app.kubernetes.io/name, so that neither StatefulSet's selector (immutable
+// once created), the scale subresource's nor the PodDisruptionBudget's ever counts them.
+value PodLabels(const Ensemble& e, bool observer) {
+  return observer ? ObserverSelectorLabels(e.name) : Labels(e);
+}
+
+// What the Services select: every member, voter or observer (observers serve reads and the
+// headless Service gives them their DNS names).
+value MemberSelector(const Ensemble& e) {
+  value l = value::object();
+  l["app.kubernetes.io/instance"] = S(e.name);
+  l["app.kubernetes.io/managed-by"] = S("corral-operator");
+  return l;
+}
+
 value Metadata(const Ensemble& e, const std::string& name) {
   value m = value::object();
   m["name"] = S(name);
@@ -98,7 +114,7 @@ value Service(const Ensemble& e, const std::string& name, const std::string& kin
   const value* annotations = At(e.spec, {"services", kind_key.c_str(), "annotations"});
   if (!headless && annotations != nullptr) svc["metadata"]["annotations"] = *annotations;
   value spec = value::object();
-  spec["selector"] = SelectorLabels(e.name);
+  spec["selector"] = MemberSelector(e);
   spec["ports"] = value::array(std::move(ports));
   if (headless) {
     spec["clusterIP"] = S("None");
@@ -111,6 +127,8 @@ value Service(const Ensemble& e, const std::string& name, const std::string& kin
   return svc;
 }
 
+// Claims carry Labels(e) for voters and observers alike: the deletion of the Ensemble finds
+// them all by SelectorString.
 value Claim(const Ensemble& e, const char* name, const char* key) {
   value c = value::object();
   value meta = value::object();
@@ -130,10 +148,10 @@ value Claim(const Ensemble& e, const char* name, const char* key) {
   return c;
 }
 
-value DefaultAntiAffinity(const Ensemble& e, const std::string& mode) {
+value DefaultAntiAffinity(const Ensemble& e, const std::string& mode, bool observer) {
   value term = value::object();
   value selector = value::object();
-  selector["matchLabels"] = SelectorLabels(e.name);
+  selector["matchLabels"] = observer ? ObserverSelectorLabels(e.name) : SelectorLabels(e.name);
   term["labelSelector"] = selector;
   term["topologyKey"] = S("kubernetes.io/hostname");
   value anti = value::object();
@@ -150,13 +168,16 @@ value DefaultAntiAffinity(const Ensemble& e, const std::string& mode) {
   return affinity;
 }
 
-// The container's start: myid from the ordinal (HOSTNAME is the pod name), then the static
-// zoo.cfg, the server lines the operator maintains, and the super digest (from the Secret the
-// operator authenticates against, kube/credentials.h) that lets the operator reconfigure.
-std::string StartScript() {
-  return "set -e\n"
-         "ordinal=${HOSTNAME##*-}\n"
-         "echo $((ordinal + 1)) > /data/myid\n"
+// The container's start: myid from the ordinal (HOSTNAME is the pod name; names.h: a voter's
+// id is ordinal + 1, an observer's 255 - ordinal), then the static zoo.cfg, the server lines
+// the operator maintains, and the super digest (from the Secret the operator authenticates
+// against, kube/credentials.h) that lets the operator reconfigure.
+std::string StartScript(bool observer) {
+  return std::string(
+             "set -e\n"
+             "ordinal=${HOSTNAME##*-}\n") +
+         (observer ? "echo $((" + std::to_string(op::kMaxMemberId) + " - ordinal)) > /data/myid\n"
+                   : std::string("echo $((ordinal + 1)) > /data/myid\n")) +
          "cat /conf/zoo.cfg /conf/servers.cfg > /tmp/zoo.cfg\n"
          "echo \"DigestAuthenticationProvider.superDigest=${CORRAL_SUPER_DIGEST}\" >> "
          "/tmp/zoo.cfg\n"
@@ -217,6 +238,7 @@ op::Desired DesiredOf(const Ensemble& e) {
   d.ns = e.ns;
   d.generation = e.generation;
   d.replicas = Int(e.spec, {"replicas"}, 3);
+  d.observers = Int(e.spec, {"observers"}, 0);
   d.image = Str(e.spec, {"image"}, kDefaultImage);
   d.client_port = ClientPort(e);
   auto policy = [&](const char* key) {
@@ -242,6 +264,20 @@ value SelectorLabels(const std::string& name) {
 
 std::string SelectorString(const std::string& name) {
   return "app.kubernetes.io/name=corral,app.kubernetes.io/instance=" + name;
+}
+
+value ObserverSelectorLabels(const std::string& name) {
+  value l = value::object();
+  l["app.kubernetes.io/name"] = S(kObserverAppName);
+  l["app.kubernetes.io/instance"] = S(name);
+  l["app.kubernetes.io/component"] = S("observer");
+  l["app.kubernetes.io/managed-by"] = S("corral-operator");
+  return l;
+}
+
+std::string ObserverSelectorString(const std::string& name) {
+  return std::string("app.kubernetes.io/name=") + kObserverAppName +
+         ",app.kubernetes.io/instance=" + name;
 }
 
 std::string StaticZooCfg(const Ensemble& e) {
@@ -273,14 +309,16 @@ std::string StaticZooCfg(const Ensemble& e) {
 }
 
 value RenderConfigMap(const Ensemble& e, const std::set<int>& config_members,
-                      const std::set<int>& observers) {
+                      const std::set<int>& observers, const std::set<int>& observer_pods) {
   value cm = Object("v1", "ConfigMap", e, op::ConfigMapName(e.name));
   std::string servers;
   for (int id : config_members) {
-    servers += "server." + std::to_string(id) + "=" +
-               (observers.count(id) != 0 ? op::ObserverServerSpec(e.name, e.ns, id, ClientPort(e))
-                                         : op::ServerSpec(e.name, e.ns, id, ClientPort(e))) +
-               "\n";
+    const std::string host = observer_pods.count(id) != 0 ? op::ObserverMemberHost(e.name, e.ns, id)
+                                                          : op::MemberHost(e.name, e.ns, id);
+    servers += "server." + std::to_string(id) + "=" + host + ":" + std::to_string(op::kQuorumPort) +
+               ":" + std::to_string(op::kElectionPort) + ":" +
+               (observers.count(id) != 0 ? "observer" : "participant") + ";" +
+               std::to_string(ClientPort(e)) + "\n";
   }
   value data = value::object();
   data["zoo.cfg"] = S(StaticZooCfg(e));
@@ -342,7 +380,16 @@ value RenderPdb(const Ensemble& e, int voters) {
 }
 
 value RenderStatefulSet(const Ensemble& e, int replicas) {
-  value sts = Object("apps/v1", "StatefulSet", e, e.name);
+  return RenderMemberStatefulSet(e, replicas, false);
+}
+
+value RenderObserverStatefulSet(const Ensemble& e, int replicas) {
+  return RenderMemberStatefulSet(e, replicas, true);
+}
+
+value RenderMemberStatefulSet(const Ensemble& e, int replicas, bool observer) {
+  value sts =
+      Object("apps/v1", "StatefulSet", e, observer ? op::ObserverStatefulSetName(e.name) : e.name);
   value spec = value::object();
   spec["replicas"] = value::number(replicas);
   spec["serviceName"] = S(op::HeadlessServiceName(e.name));
@@ -360,12 +407,12 @@ value RenderStatefulSet(const Ensemble& e, int replicas) {
   retention["whenScaled"] = S("Retain");
   spec["persistentVolumeClaimRetentionPolicy"] = retention;
   value selector = value::object();
-  selector["matchLabels"] = SelectorLabels(e.name);
+  selector["matchLabels"] = observer ? ObserverSelectorLabels(e.name) : SelectorLabels(e.name);
   spec["selector"] = selector;
 
   // Pod template.
   value pod_meta = value::object();
-  value labels = Labels(e);
+  value labels = PodLabels(e, observer);
   if (const value* extra = At(e.spec, {"pod", "labels"}); extra != nullptr && extra->is_object()) {
     for (const auto& [k, v] : extra->as_object()) {
       if (!labels.has_field(k)) labels[k] = v;
@@ -383,7 +430,7 @@ value RenderStatefulSet(const Ensemble& e, int replicas) {
   c["name"] = S("corral");
   c["image"] = S(Str(e.spec, {"image"}, kDefaultImage));
   CopyIf(e.spec, {"imagePullPolicy"}, &c, "imagePullPolicy");
-  c["command"] = value::array({S("/bin/sh"), S("-c"), S(StartScript())});
+  c["command"] = value::array({S("/bin/sh"), S("-c"), S(StartScript(observer))});
   c["ports"] = value::array(
       {ContainerPort("client", ClientPort(e)), ContainerPort("quorum", op::kQuorumPort),
        ContainerPort("election", op::kElectionPort), ContainerPort("admin", AdminPort(e)),
@@ -425,7 +472,7 @@ value RenderStatefulSet(const Ensemble& e, int replicas) {
     pod["affinity"] = *affinity;
   } else {
     std::string mode = Str(e.spec, {"pod", "antiAffinity"}, "Preferred");
-    if (mode != "None") pod["affinity"] = DefaultAntiAffinity(e, mode);
+    if (mode != "None") pod["affinity"] = DefaultAntiAffinity(e, mode, observer);
   }
   CopyIf(e.spec, {"pod", "tolerations"}, &pod, "tolerations");
   CopyIf(e.spec, {"pod", "topologySpreadConstraints"}, &pod, "topologySpreadConstraints");
@@ -466,6 +513,7 @@ value RenderStatus(const Ensemble& e, const op::PlannedStatus& s, const std::str
   st["observedGeneration"] = value::number(static_cast<int64_t>(s.observed_generation));
   st["replicas"] = value::number(s.replicas);
   st["readyReplicas"] = value::number(s.ready_replicas);
+  st["observers"] = value::number(s.observers);
   st["selector"] = S(SelectorString(e.name));
   st["bootstrapped"] = value::boolean(s.bootstrapped);
   std::vector<value> members;
@@ -492,6 +540,9 @@ value RenderStatus(const Ensemble& e, const op::PlannedStatus& s, const std::str
   std::vector<value> scale_ins;
   for (int ordinal : s.scale_ins) scale_ins.push_back(value::number(ordinal));
   st["scaleIns"] = value::array(scale_ins);
+  std::vector<value> observer_scale_ins;
+  for (int ordinal : s.observer_scale_ins) observer_scale_ins.push_back(value::number(ordinal));
+  st["observerScaleIns"] = value::array(observer_scale_ins);
 
   std::vector<value> conditions;
   for (const op::Condition& c : s.conditions) {

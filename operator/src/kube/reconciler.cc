@@ -72,41 +72,52 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
 
   // ---- Observe ------------------------------------------------------------------------------
   op::Observed o;
-  Result sts = api_->Get(kStatefulSets, ns, name);
-  if (sts.ok()) {
+  // Both StatefulSets: the voters' <name> and the observers' <name>-observer.
+  auto read_statefulset = [&](const std::string& sts_name, op::ObservedStatefulSet* out) -> Status {
+    Result sts = api_->Get(kStatefulSets, ns, sts_name);
+    if (sts.not_found()) return Status::Ok();
+    if (!sts.ok()) return sts.status;
     StatusOr<value> v = Parse(sts);
-    if (v.ok()) {
-      // Only our own StatefulSet counts; one of the same name owned by someone else is left alone
-      // (the apply would fail with a conflict and say so).
-      o.statefulset.exists = true;
-      o.statefulset.replicas = Int(v.value(), {"spec", "replicas"}, 0);
-      o.statefulset.ready_replicas = Int(v.value(), {"status", "readyReplicas"}, 0);
-      o.statefulset.current_revision = Str(v.value(), {"status", "currentRevision"});
-      o.statefulset.update_revision = Str(v.value(), {"status", "updateRevision"});
-      const value* containers = At(v.value(), {"spec", "template", "spec", "containers"});
-      if (containers != nullptr && containers->is_array() && containers->size() > 0) {
-        o.statefulset.image = Str(containers->at(0), {"image"});
-      }
+    if (!v.ok()) return Status::Ok();
+    // Only our own StatefulSet counts; one of the same name owned by someone else is left
+    // alone (the apply would fail with a conflict and say so).
+    out->exists = true;
+    out->replicas = Int(v.value(), {"spec", "replicas"}, 0);
+    out->ready_replicas = Int(v.value(), {"status", "readyReplicas"}, 0);
+    out->current_revision = Str(v.value(), {"status", "currentRevision"});
+    out->update_revision = Str(v.value(), {"status", "updateRevision"});
+    const value* containers = At(v.value(), {"spec", "template", "spec", "containers"});
+    if (containers != nullptr && containers->is_array() && containers->size() > 0) {
+      out->image = Str(containers->at(0), {"image"});
     }
-  } else if (!sts.not_found()) {
-    out.status = sts.status;
-    return out;
+    return Status::Ok();
+  };
+  out.status = read_statefulset(name, &o.statefulset);
+  if (out.status.ok()) {
+    out.status = read_statefulset(op::ObserverStatefulSetName(name), &o.observer_statefulset);
   }
+  if (!out.status.ok()) return out;
   ListOptions selector;
   selector.label_selector = SelectorString(name);
-  Result pods = api_->List(kPods, ns, selector);
-  if (!pods.ok()) {
-    out.status = pods.status;
-    return out;
-  }
-  if (StatusOr<value> v = Parse(pods); v.ok()) {
+  for (bool observer : {false, true}) {
+    ListOptions which;
+    which.label_selector = observer ? ObserverSelectorString(name) : SelectorString(name);
+    const std::string prefix = observer ? op::ObserverStatefulSetName(name) : name;
+    Result pods = api_->List(kPods, ns, which);
+    if (!pods.ok()) {
+      out.status = pods.status;
+      return out;
+    }
+    StatusOr<value> v = Parse(pods);
+    if (!v.ok()) continue;
     const value* items = At(v.value(), {"items"});
     for (size_t i = 0; items != nullptr && i < items->size(); ++i) {
       const value& pod = items->at(i);
       op::ObservedPod p;
       p.name = Str(pod, {"metadata", "name"});
-      p.ordinal = OrdinalOf(p.name, name);
+      p.ordinal = OrdinalOf(p.name, prefix);
       if (p.ordinal < 0) continue;
+      p.observer = observer;
       p.ip = Str(pod, {"status", "podIP"});
       p.deleting = At(pod, {"metadata", "deletionTimestamp"}) != nullptr;
       p.revision = Str(pod, {"metadata", "labels", "controller-revision-hash"});
@@ -130,8 +141,13 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       const std::string claim = Str(items->at(i), {"metadata", "name"});
       for (const char* prefix : {"data-", "log-"}) {
         if (claim.rfind(prefix, 0) != 0) continue;
-        const int ordinal = OrdinalOf(claim.substr(std::string(prefix).size()), name);
-        if (ordinal >= 0) o.claims.push_back({claim, ordinal});
+        const std::string pod = claim.substr(std::string(prefix).size());
+        if (const int ordinal = OrdinalOf(pod, name); ordinal >= 0) {
+          o.claims.push_back({claim, ordinal, false});
+        } else if (const int ordinal = OrdinalOf(pod, op::ObserverStatefulSetName(name));
+                   ordinal >= 0) {
+          o.claims.push_back({claim, ordinal, true});
+        }
       }
     }
   }
@@ -140,9 +156,9 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
   std::string config_source;
   for (const op::ObservedPod& p : o.pods) {
     if (p.ip.empty()) continue;
-    const int id = op::IdOfOrdinal(p.ordinal);
+    const int id = p.observer ? op::ObserverIdOfOrdinal(p.ordinal) : op::IdOfOrdinal(p.ordinal);
     o.members[id] = members_->Probe(id, p.ip, admin_port);
-    if (o.members[id].serving &&
+    if (o.members[id].serving && !p.observer &&
         (config_source.empty() || o.members[id].role == op::Role::kLeader)) {
       config_source = p.ip;
     }
@@ -179,6 +195,18 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
   if (const value* s = At(e.status, {"scaleIns"}); s != nullptr && s->is_array()) {
     for (size_t i = 0; i < s->size(); ++i) {
       if (s->at(i).is_integer()) o.scale_ins.insert(s->at(i).as_integer());
+    }
+  }
+  if (const value* s = At(e.status, {"observerScaleIns"}); s != nullptr && s->is_array()) {
+    for (size_t i = 0; i < s->size(); ++i) {
+      if (s->at(i).is_integer()) o.observer_scale_ins.insert(s->at(i).as_integer());
+    }
+  }
+  if (const std::string v = Str(e.status, {"configVersion"}); v.rfind("0x", 0) == 0) {
+    try {
+      o.status_config_version = std::stoull(v.substr(2), nullptr, 16);
+    } catch (const std::exception&) {
+      // Not ours: taken as never recorded.
     }
   }
   o.status_replicas = Int(e.status, {"replicas"}, 0);
@@ -227,6 +255,32 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
     return api_->MergePatch(kEnsembles, ns, name, patch.serialize()).status;
   };
 
+  // An Event on the Ensemble. One that cannot be written is logged, never a reason to stop
+  // reconciling.
+  auto emit = [&](const std::string& type, const std::string& reason, const std::string& message) {
+    value ev = value::object();
+    ev["apiVersion"] = value::string("v1");
+    ev["kind"] = value::string("Event");
+    ev["metadata"]["generateName"] = value::string(name + "-");
+    ev["metadata"]["namespace"] = value::string(ns);
+    ev["involvedObject"]["apiVersion"] = value::string("corral.dev/v1alpha1");
+    ev["involvedObject"]["kind"] = value::string("Ensemble");
+    ev["involvedObject"]["name"] = value::string(name);
+    ev["involvedObject"]["namespace"] = value::string(ns);
+    ev["involvedObject"]["uid"] = value::string(e.uid);
+    ev["type"] = value::string(type);
+    ev["reason"] = value::string(reason);
+    ev["message"] = value::string(message);
+    ev["source"]["component"] = value::string("corral-operator");
+    ev["firstTimestamp"] = value::string(now_());
+    ev["lastTimestamp"] = value::string(now_());
+    ev["count"] = value::number(1);
+    Result r = api_->Create(kEvents, ns, ev.serialize());
+    if (!r.ok()) {
+      CORRAL_LOG(kWarn) << "event " << reason << ": " << r.status.ToString();
+    }
+  };
+
   if (plan.status_first && !desired.deleting) {
     out.status = write_status();
     if (!out.status.ok()) return out;
@@ -255,7 +309,8 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
           if (st.ok() && !svc.is_null()) st = apply(kServices, svc);
         }
         if (st.ok() && !plan.config_members.empty()) {
-          st = apply(kConfigMaps, RenderConfigMap(e, plan.config_members, plan.config_observers));
+          st = apply(kConfigMaps, RenderConfigMap(e, plan.config_members, plan.config_observers,
+                                                  plan.config_observer_pods));
         }
         if (st.ok() && desired.pdb_enabled) {
           st = apply(kPdbs, RenderPdb(e, std::max(plan.status.replicas, 1)));
@@ -268,12 +323,17 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       case op::Action::Kind::kApplyStatefulSet:
         st = apply(kStatefulSets, RenderStatefulSet(e, a.replicas));
         break;
+      case op::Action::Kind::kApplyObserverStatefulSet:
+        st = apply(kStatefulSets, RenderObserverStatefulSet(e, a.replicas));
+        break;
       case op::Action::Kind::kReconfigAdd:
       case op::Action::Kind::kReconfigRemove: {
         std::string ip;
+        // Through a voter (a change is the voters' business; any of them forwards it to the
+        // leader), never the member being changed.
         for (const op::ObservedPod& p : o.pods) {
           const int id = op::IdOfOrdinal(p.ordinal);
-          if (ip.empty() && o.members[id].serving && id != a.id) ip = p.ip;
+          if (ip.empty() && !p.observer && o.members[id].serving && id != a.id) ip = p.ip;
         }
         ReconfigChange change;
         change.id = a.id;
@@ -296,34 +356,19 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
         st = del.not_found() ? Status::Ok() : del.status;
         break;
       }
-      case op::Action::Kind::kEvent: {
-        value ev = value::object();
-        ev["apiVersion"] = value::string("v1");
-        ev["kind"] = value::string("Event");
-        ev["metadata"]["generateName"] = value::string(name + "-");
-        ev["metadata"]["namespace"] = value::string(ns);
-        ev["involvedObject"]["apiVersion"] = value::string("corral.dev/v1alpha1");
-        ev["involvedObject"]["kind"] = value::string("Ensemble");
-        ev["involvedObject"]["name"] = value::string(name);
-        ev["involvedObject"]["namespace"] = value::string(ns);
-        ev["involvedObject"]["uid"] = value::string(e.uid);
-        ev["type"] = value::string(a.event_type);
-        ev["reason"] = value::string(a.reason);
-        ev["message"] = value::string(a.message);
-        ev["source"]["component"] = value::string("corral-operator");
-        ev["firstTimestamp"] = value::string(now_());
-        ev["lastTimestamp"] = value::string(now_());
-        ev["count"] = value::number(1);
-        // An event that cannot be written is logged, never a reason to stop reconciling.
-        Result r = api_->Create(kEvents, ns, ev.serialize());
-        if (!r.ok()) {
-          CORRAL_LOG(kWarn) << "event " << a.reason << ": " << r.status.ToString();
-        }
+      case op::Action::Kind::kEvent:
+        emit(a.event_type, a.reason, a.message);
         break;
-      }
     }
     if (!st.ok()) {
       out.status = Status(st.code(), std::string(op::KindName(a.kind)) + ": " + st.message());
+      // A failure is an Event too: a refused reconfig (BADVERSION: someone changed the
+      // configuration meanwhile; NOAUTH: a member with another digest) or a write the API
+      // server refused. The next reconcile, after backoff, plans again.
+      const bool reconfig =
+          a.kind == op::Action::Kind::kReconfigAdd || a.kind == op::Action::Kind::kReconfigRemove;
+      emit("Warning", reconfig ? "MembershipChangeFailed" : "ReconcileFailed",
+           out.status.ToString());
       return out;
     }
   }

@@ -17,7 +17,8 @@ struct Desired {
   std::string name;
   std::string ns;
   int64_t generation = 0;
-  int replicas = 3;  // voters
+  int replicas = 3;   // voters
+  int observers = 0;  // members of spec.observers (ids 255, 254, ...)
   std::string image;
   int client_port = 2181;
   ReclaimPolicy data_reclaim = ReclaimPolicy::kRetain;
@@ -44,6 +45,7 @@ struct ObservedPod {
   bool ready = false;     // the Ready condition (the member's /commands/ready probe)
   bool deleting = false;  // deletionTimestamp set
   std::string revision;   // controller-revision-hash label
+  bool observer = false;  // a pod of <name>-observer (spec.observers); `ordinal` is in that set
 };
 
 enum class Role { kUnknown, kLeader, kFollower, kObserver, kStandalone, kLearner, kLooking };
@@ -72,6 +74,9 @@ struct ObservedConfig {
   uint64_t version = 0;     // committed: the zxid of the reconfig that made it
   std::set<int> voters;     // ids of participants
   std::set<int> observers;  // ids of observers
+  // Each member's host as the configuration lists it (its quorum address without the port):
+  // which StatefulSet runs it (names.h), or neither when someone else added it.
+  std::map<int, std::string> hosts;
 };
 
 // The operator's credential for reconfig (kube/credentials.h): a Secret holding the super
@@ -88,12 +93,14 @@ struct ObservedCredential {
 struct ObservedClaim {
   std::string name;
   int ordinal = 0;
+  bool observer = false;  // a claim of <name>-observer's pod `ordinal`
 };
 
 struct Observed {
-  ObservedStatefulSet statefulset;
-  std::vector<ObservedPod> pods;
-  std::map<int, ObservedMember> members;  // by id
+  ObservedStatefulSet statefulset;           // the voters' <name>
+  ObservedStatefulSet observer_statefulset;  // <name>-observer
+  std::vector<ObservedPod> pods;             // of both
+  std::map<int, ObservedMember> members;     // by id
   ObservedConfig config;
   std::vector<ObservedClaim> claims;  // the Ensemble's PVCs (data-<pod>, log-<pod>)
   ObservedCredential credential;
@@ -102,6 +109,10 @@ struct Observed {
   // From status: ordinals the operator removed by a recorded scale-in and whose claims the
   // reclaim policy may delete once their pods are gone.
   std::set<int> scale_ins;
+  std::set<int> observer_scale_ins;  // the same for <name>-observer's ordinals
+  // From status: the committed configuration version last recorded (status.configVersion). A
+  // committed version that differs was made since; drift found then is reported once.
+  uint64_t status_config_version = 0;
   // From status: voters of the live configuration, or while bootstrapping the size of the first
   // configuration the operator chose (recorded before the StatefulSet is created).
   int status_replicas = 0;

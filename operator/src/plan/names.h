@@ -29,6 +29,24 @@ inline std::string DataClaimName(const std::string& ensemble, int ordinal) {
 inline std::string LogClaimName(const std::string& ensemble, int ordinal) {
   return "log-" + PodName(ensemble, ordinal);
 }
+// Observers are the StatefulSet <name>-observer's pods <name>-observer-0 ...; their ids count
+// down from the top, id = 255 - ordinal, so neither set's ids move when the other is scaled and
+// they meet only when replicas + observers > 255, which the CRD refuses.
+constexpr int kMaxMemberId = 255;
+inline int ObserverIdOfOrdinal(int ordinal) { return kMaxMemberId - ordinal; }
+inline int ObserverOrdinalOfId(int id) { return kMaxMemberId - id; }
+inline std::string ObserverStatefulSetName(const std::string& ensemble) {
+  return ensemble + "-observer";
+}
+inline std::string ObserverPodName(const std::string& ensemble, int ordinal) {
+  return ObserverStatefulSetName(ensemble) + "-" + std::to_string(ordinal);
+}
+inline std::string ObserverDataClaimName(const std::string& ensemble, int ordinal) {
+  return "data-" + ObserverPodName(ensemble, ordinal);
+}
+inline std::string ObserverLogClaimName(const std::string& ensemble, int ordinal) {
+  return "log-" + ObserverPodName(ensemble, ordinal);
+}
 // A majority of `voters`.
 inline int Quorum(int voters) { return voters / 2 + 1; }
 
@@ -39,6 +57,11 @@ std::string MemberHost(const std::string& ensemble, const std::string& ns, int i
 std::string ServerSpec(const std::string& ensemble, const std::string& ns, int id, int client_port);
 // The same with the observer role: how a joining voter is added first, to catch up.
 std::string ObserverServerSpec(const std::string& ensemble, const std::string& ns, int id,
+                               int client_port);
+// The peer address of an observer of spec.observers (a pod of <name>-observer), and its
+// `server.N=` value (always the observer role).
+std::string ObserverMemberHost(const std::string& ensemble, const std::string& ns, int id);
+std::string ObserverMemberSpec(const std::string& ensemble, const std::string& ns, int id,
                                int client_port);
 
 constexpr int kQuorumPort = 2888;

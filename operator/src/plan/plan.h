@@ -10,11 +10,14 @@
 //   healthy (quorum up, every voter serving and in sync, no configuration change in flight);
 // - scale-down reconfigures the member out before the StatefulSet shrinks, highest ordinal
 //   first, the leader last; claims are deleted only for recorded scale-ins, per reclaim policy;
-// - rolling restarts delete one pod at a time, followers first and the leader last, each only
-//   when every voter serves (so the previous one is back and in sync);
+// - rolling restarts delete one pod at a time, observers first, then followers, the leader
+//   last, each only when every member serves (so the previous one is back and in sync);
+// - spec.observers run in <name>-observer (ids 255 - ordinal), join and leave one at a time
+//   by reconfig like voters, and count toward no quorum;
 // - a member that fails or restarts is never reconfigured out: the plan waits and reports;
 // - the live membership (/zookeeper/config) is compared with the desired one every time, and
-//   drift is repaired by the same one-voter steps.
+//   drift (members, roles, hosts) is repaired by the same one-change steps and reported once
+//   per committed configuration version.
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -29,14 +32,15 @@ struct Action {
   enum class Kind {
     kAddFinalizer,
     kRemoveFinalizer,
-    kCreateCredentialSecret,  // the operator's `<name>-operator-auth` with a new password
-    kApplyChildren,           // headless + client Services, ConfigMap, PDB (server-side apply)
-    kApplyStatefulSet,        // with `replicas`
-    kReconfigAdd,             // `id` joins as a participant (`server` is its server.N value)
-    kReconfigRemove,          // `id` leaves
-    kDeletePod,               // `name`
-    kDeleteClaim,             // `name`
-    kEvent,                   // `event_type` Normal|Warning, `reason`, `message`
+    kCreateCredentialSecret,    // the operator's `<name>-operator-auth` with a new password
+    kApplyChildren,             // headless + client Services, ConfigMap, PDB (server-side apply)
+    kApplyStatefulSet,          // with `replicas`
+    kApplyObserverStatefulSet,  // <name>-observer with `replicas`
+    kReconfigAdd,               // `id` joins as a participant (`server` is its server.N value)
+    kReconfigRemove,            // `id` leaves
+    kDeletePod,                 // `name`
+    kDeleteClaim,               // `name`
+    kEvent,                     // `event_type` Normal|Warning, `reason`, `message`
   };
   Kind kind = Kind::kEvent;
   int replicas = 0;
@@ -70,6 +74,7 @@ struct PlannedStatus {
   int64_t observed_generation = 0;
   int replicas = 0;  // voters in the live configuration
   int ready_replicas = 0;
+  int observers = 0;  // members of spec.observers in the live configuration, as observers
   bool bootstrapped = false;
   std::vector<MemberStatus> members;
   std::string leader;
@@ -78,6 +83,7 @@ struct PlannedStatus {
   std::string phase;
   std::vector<Condition> conditions;  // Ready, Progressing, Degraded in that order
   std::set<int> scale_ins;
+  std::set<int> observer_scale_ins;
 };
 
 struct ReconcilePlan {
@@ -91,6 +97,8 @@ struct ReconcilePlan {
   // those in `config_observers` with the observer role, the others as participants.
   std::set<int> config_members;
   std::set<int> config_observers;
+  // Of `config_members`, those <name>-observer runs (their server lines name its pods).
+  std::set<int> config_observer_pods;
   // Nothing left to do but wait for the world (a pod to start, a member to sync): reconcile
   // again soon rather than only on the next event.
   bool requeue = false;
