@@ -12,7 +12,10 @@ namespace {
 // starts a new epoch (ZooKeeper forces an election at the same point).
 constexpr int64_t kCounterMax = 0xfffffff0LL;
 
-size_t EntryBytes(const Txn& t) { return t.request->size() + 64; }
+// What an entry costs held in log_ (and roughly on the wire): the Txn, its request's shared
+// block and bytes. Identities are shared by a session's entries and left out. Counting only the
+// request made the 64 MiB cache hold about twice that in memory.
+size_t EntryBytes(const Txn& t) { return sizeof(Txn) + 64 + t.request->size(); }
 
 }  // namespace
 

@@ -151,7 +151,7 @@ ClientSession* Node::OnConnect(Transport* transport) {
   auto s = std::make_unique<ClientSession>();
   s->id = next_connection_id_++;
   s->transport = transport;
-  s->identities.push_back(zk::Id{"ip", ip});
+  s->identities = std::vector<zk::Id>{zk::Id{"ip", ip}};
   s->established_ms = clock_->WallMs();
   ClientSession* raw = s.get();
   connections_.emplace(raw->id, std::move(s));
@@ -471,9 +471,9 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
     if (auth.scheme == "ip") added = {zk::Id{"ip", s->transport->remote_ip()}};
     // Every write logs the connection's identities, so they are bounded: past the limit the
     // auth fails like a bad credential (ZooKeeper has no limit; a log entry must have one).
-    size_t count = s->identities.size();
+    size_t count = s->identities->size();
     size_t bytes = 0;
-    for (const auto& id : s->identities) bytes += id.scheme.size() + id.id.size();
+    for (const auto& id : *s->identities) bytes += id.scheme.size() + id.id.size();
     for (const auto& id : added) {
       count++;
       bytes += id.scheme.size() + id.id.size();
@@ -489,11 +489,13 @@ void Node::HandleAuth(ClientSession* s, const zk::RequestHeader& h, const std::s
     }
     // A connection holds each identity once (ZooKeeper's ServerCnxn.addAuthInfo); the Java
     // client may send the same credentials again when it (re)connects.
+    std::vector<zk::Id> identities = s->identities;
     for (auto& id : added) {
-      if (std::find(s->identities.begin(), s->identities.end(), id) == s->identities.end()) {
-        s->identities.push_back(std::move(id));
+      if (std::find(identities.begin(), identities.end(), id) == identities.end()) {
+        identities.push_back(std::move(id));
       }
     }
+    s->identities = std::move(identities);
     SendFrame(s, AuthReplyFrame(zk::kOk));
     return;
   }
@@ -519,7 +521,7 @@ void Node::SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string
 }
 
 void Node::Propose(int64_t session_id, int32_t xid, int32_t type, std::string body,
-                   std::vector<zk::Id> identities) {
+                   SharedValue<std::vector<zk::Id>> identities) {
   Txn txn;
   txn.zxid = ++next_zxid_;
   txn.session_id = session_id;

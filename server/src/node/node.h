@@ -150,7 +150,7 @@ class Node {
   std::string ExecuteLocal(ClientSession* s, const PendingRequest& req);
   void SubmitWrite(ClientSession* s, const zk::RequestHeader& h, std::string body);
   void Propose(int64_t session_id, int32_t xid, int32_t type, std::string body,
-               std::vector<zk::Id> identities);
+               SharedValue<std::vector<zk::Id>> identities);
   // The queued slot of the session's write that `txn` logs (null if the session gave it up).
   static PendingRequest* PendingWriteOf(ClientSession* s, const Txn& txn);
   void DeliverTriggers(const std::vector<WatchTrigger>& triggers, int64_t zxid);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/shared_value.h"
+
 #include "session/transport.h"
 #include "session/watch_manager.h"
 #include "zk/records.h"
@@ -35,7 +37,9 @@ struct ClientSession {
   int32_t timeout_ms = 0;
   bool read_only = false;
   bool sent_read_only_flag = true;  // the ConnectRequest carried the optional readOnly flag
-  std::vector<zk::Id> identities;   // always starts with ip:<remote address>
+  // Always starts with ip:<remote address>. Shared with every log entry the session writes
+  // (Txn::identities), so a write does not copy them; addauth replaces the whole list.
+  SharedValue<std::vector<zk::Id>> identities;
   std::deque<PendingRequest> pending;
 
   // Statistics for cons/stat.

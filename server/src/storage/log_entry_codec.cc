@@ -215,7 +215,13 @@ bool ParseLogEntryBytes(std::string_view bytes, Txn* txn) {
       return false;
     }
   }
-  if (!identities.empty()) txn->identities = std::move(identities);
+  if (!identities.empty()) {
+    // Consecutive entries mostly come from the same few sessions with the same identities:
+    // share one copy between them, as the leader does, instead of holding one per entry.
+    thread_local SharedValue<std::vector<zk::Id>> last;
+    if (*last != identities) last = std::move(identities);
+    txn->identities = last;
+  }
   return true;
 }
 
