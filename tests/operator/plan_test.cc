@@ -688,6 +688,27 @@ TEST(PlanRestart, WaitsWhileAnotherVoterIsNotServing) {
   EXPECT_EQ(Reason(p, "Progressing"), "False/MembersNotInSync");
 }
 
+TEST(PlanRestart, WaitsForTheRestartedMembersPodToBeReady) {
+  // The restarted member serves (its admin API says so) before its readiness probe has run:
+  // until its pod is Ready, Kubernetes (the PDB, the client Service) counts it as down.
+  Observed o = Healthy(3);
+  o.statefulset.update_revision = "r2";
+  for (ObservedPod& x : o.pods) {
+    if (x.ordinal == 2) {
+      x.revision = "r2";
+      x.ready = false;
+    }
+  }
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  EXPECT_EQ(Reason(p, "Progressing"), "True/Restarting");
+  EXPECT_TRUE(p.requeue);
+  for (ObservedPod& x : o.pods) x.ready = true;
+  p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-1");
+}
+
 TEST(PlanRestart, MemberNotServingOnAnOldRevisionIsRestartedAtOnce) {
   // A rollout stuck on a bad image: restarting a member that does not serve takes nothing away.
   Observed o = Healthy(3);

@@ -475,7 +475,15 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
           break;
         }
       }
-      if (target == nullptr && healthy) {
+      // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
+      // client Service's endpoints), which follows the member's own answer by up to a readiness
+      // probe period: a serving member whose pod is not Ready yet still counts as down there,
+      // so the next member goes down only once every voter's pod is Ready too.
+      bool voter_pods_ready = true;
+      for (const ObservedPod& pod : o.pods) {
+        if (voters.count(IdOfOrdinal(pod.ordinal)) != 0 && !pod.ready) voter_pods_ready = false;
+      }
+      if (target == nullptr && healthy && voter_pods_ready) {
         // Followers first, by descending ordinal; the leader last.
         std::sort(
             outdated.begin(), outdated.end(), [&](const ObservedPod* a, const ObservedPod* b) {
@@ -485,7 +493,7 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
             });
         target = outdated.front();
         why = IdOfOrdinal(target->ordinal) == leader ? "the leader, last" : "a follower";
-      } else if (target == nullptr) {
+      } else if (target == nullptr && !healthy) {
         refused_reason = blocked_reason;
         refused_message =
             "restart of " + std::to_string(outdated.size()) + " members waits: " + blocked_message;
