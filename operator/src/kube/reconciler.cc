@@ -83,6 +83,8 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
       o.statefulset.ready_replicas = Int(v.value(), {"status", "readyReplicas"}, 0);
       o.statefulset.current_revision = Str(v.value(), {"status", "currentRevision"});
       o.statefulset.update_revision = Str(v.value(), {"status", "updateRevision"});
+      o.statefulset.revision_current = Int(v.value(), {"status", "observedGeneration"}, -1) ==
+                                       Int(v.value(), {"metadata", "generation"}, 0);
       const value* containers = At(v.value(), {"spec", "template", "spec", "containers"});
       if (containers != nullptr && containers->is_array() && containers->size() > 0) {
         o.statefulset.image = Str(containers->at(0), {"image"});

@@ -515,7 +515,7 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         progress_reason = kind;
         progress_message = "waiting for the restarted member to serve and sync";
       }
-    } else if (!o.statefulset.image.empty()) {
+    } else if (!o.statefulset.image.empty() && o.statefulset.revision_current) {
       s.current_image = o.statefulset.image;  // every member runs the current template
     }
   }
