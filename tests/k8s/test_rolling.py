@@ -36,10 +36,18 @@ def rollout(cluster, namespace, checks, writers, patch, reason, label):
     t0 = time.monotonic()
     cluster.kubectl("patch", "ens", NAME, *n, "--type=merge", "-p", patch)
 
+    image_before = cluster.get("ens", NAME, *n)["status"]["currentImage"]
+    claimed_early = []  # status.currentImage while members still ran the old template
+
     def replaced():
         now = members(cluster, namespace, NAME)
-        return len(now) == 3 and not set(p["metadata"]["uid"] for p in now.values()) & set(
-            old_uids)
+        old_left = set(p["metadata"]["uid"] for p in now.values()) & set(old_uids)
+        _, ens = cluster.request("GET", "/apis/corral.dev/v1alpha1/namespaces/%s/ensembles/%s"
+                                 % (namespace, NAME))
+        if old_left and ens["status"].get("currentImage") != image_before:
+            claimed_early.append((sorted(old_uids[u] for u in old_left),
+                                  ens["status"].get("currentImage")))
+        return len(now) == 3 and not old_left
     try:
         wait_until("every member replaced", replaced, 180, checks, interval=0.2)
     except TimeoutError as e:
@@ -48,6 +56,8 @@ def rollout(cluster, namespace, checks, writers, patch, reason, label):
             for ev in operator_events(cluster, namespace, NAME))))
     after = wait_serving(cluster, namespace, NAME, 3, checks)
     figure("%s_rollout_s" % label, time.monotonic() - t0)
+    assert not claimed_early, ("status.currentImage named an image members did not all run",
+                               claimed_early[:3])
     watch.stop()
     assert watch.error is None, watch.error
 
