@@ -8,9 +8,10 @@ Pod IPs come and go through restarts and scaling; the name stays. The test follo
 output (its log, read as it grows) and stamps each acknowledgement with the time it read it, so
 `longest_gap` measures how long clients saw no write succeed.
 
-`PodWatch`: a watch on the namespace's pods, kept in the API server's order, so a test can say
-which pod was deleted before which and whether a restarted member was Ready before the next
-went down, without depending on how often it polls.
+`PodWatch`, `EnsembleWatch`: watches kept in the API server's order, so a test can say which
+pod was deleted before which, whether a restarted member was Ready before the next went down,
+or when the configuration had 4 voters, without depending on how often it polls (a scale-down
+step can take less than a poll).
 """
 import glob
 import http.client
@@ -124,18 +125,17 @@ class WriterPod:
         return set(self.acked)
 
 
-class PodWatch:
-    """Watches the namespace's pods from now on; `events` lists (monotonic time, type, pod
-    object) in the API server's order."""
+class Watch:
+    """Watches a collection (`path`, with `query` such as a label selector) from now on;
+    `events` lists (monotonic time, type, object) in the API server's order."""
 
-    def __init__(self, cluster, namespace, selector):
-        self.cluster, self.ns, self.selector = cluster, namespace, selector
+    def __init__(self, cluster, path, query=""):
+        self.cluster, self.path, self.query = cluster, path, query
         self.events = []
         self.error = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        status, body = cluster.request("GET", "/api/v1/namespaces/%s/pods?labelSelector=%s"
-                                       % (namespace, urllib.parse.quote(selector)))
+        status, body = cluster.request("GET", "%s?%s" % (path, query))
         assert status == 200, body
         self.initial = body["items"]
         self._rv = body["metadata"]["resourceVersion"]
@@ -150,9 +150,8 @@ class PodWatch:
             # resourceVersion seen, so no change is missed between two.
             conn = http.client.HTTPSConnection(url.hostname, url.port, context=ctx, timeout=60)
             try:
-                conn.request("GET", "/api/v1/namespaces/%s/pods?watch=1&allowWatchBookmarks=false"
-                             "&labelSelector=%s&resourceVersion=%s&timeoutSeconds=30"
-                             % (self.ns, urllib.parse.quote(self.selector), self._rv),
+                conn.request("GET", "%s?watch=1&%s&resourceVersion=%s&timeoutSeconds=30"
+                             % (self.path, self.query, self._rv),
                              headers={"Authorization": "Bearer " + self.cluster.TOKEN})
                 r = conn.getresponse()
                 while not self._stop.is_set():
@@ -175,8 +174,32 @@ class PodWatch:
         with self._lock:
             return list(self.events)
 
+    def first(self, predicate, since=0.0):
+        """The time of the first event at or after `since` whose object satisfies predicate,
+        or None."""
+        for t, _, obj in self.snapshot():
+            if t >= since and predicate(obj):
+                return t
+        return None
+
     def stop(self):
         self._stop.set()  # the thread, a daemon, ends with its current watch
+
+
+class PodWatch(Watch):
+    """The namespace's pods matching a label selector."""
+
+    def __init__(self, cluster, namespace, selector):
+        super().__init__(cluster, "/api/v1/namespaces/%s/pods" % namespace,
+                         "labelSelector=" + urllib.parse.quote(selector))
+
+
+class EnsembleWatch(Watch):
+    """One Ensemble (its status as the operator writes it)."""
+
+    def __init__(self, cluster, namespace, name):
+        super().__init__(cluster, "/apis/corral.dev/v1alpha1/namespaces/%s/ensembles" % namespace,
+                         "fieldSelector=" + urllib.parse.quote("metadata.name=" + name))
 
 
 def ready(pod):

@@ -12,28 +12,12 @@ import time
 
 import pytest
 
-from clients import WriterPod
+from clients import EnsembleWatch, WriterPod
 from kubeapi import wait_until
 from scenario import (NAME, assert_every_member_holds, dump, ensemble, figure, members,
                       operator_events, wait_serving)
 
 CLIENT_ERRORS = {"ConnectionLoss", "ConnectionDropped", "ZCONNECTIONLOSS", "ZOPERATIONTIMEOUT"}
-
-
-class OperatorCannotScale(AssertionError):
-    """A membership step stalled where the operator is known not to be finished (issue 9,
-    docs/kubernetes.md "Not done yet"): it cannot tell that a learner caught up (the admin API
-    does not say, so a new member is never added), or its `reconfig` is refused (it has no
-    credential: the server allows reconfig only to the super user or ADMIN on
-    /zookeeper/config)."""
-
-
-# Until the operator's scale path and reconfig credential land (the operator engineer's
-# branch), the scaling scenarios stop at a step the operator cannot take and say which. strict:
-# once they pass, pytest reports it, and this mark goes.
-BLOCKED = pytest.mark.xfail(raises=OperatorCannotScale, strict=True,
-                            reason="the operator cannot add or remove a voter yet: a learner's "
-                                   "catch-up is not observable and reconfig has no credential")
 
 
 def status(cluster, namespace):
@@ -57,29 +41,20 @@ def live_config(cluster, namespace):
                   if line.startswith("server."))
 
 
-def voters_step(cluster, namespace, checks, operator, k, timeout=60):
-    """Waits until the live configuration (status.replicas) has k voters."""
+def voters_step(cluster, namespace, checks, watch, k, since, timeout=60):
+    """Waits until the operator's status has said the live configuration has k voters (at or
+    after `since`, by the Ensemble watch, so a step shorter than a poll is not missed); returns
+    when it said so."""
     try:
-        wait_until("%d voters in the configuration" % k,
-                   lambda: status(cluster, namespace).get("replicas") == k, timeout, checks,
-                   interval=0.1)
+        return wait_until("%d voters in the configuration" % k, lambda: watch.first(
+            lambda e: e.get("status", {}).get("replicas") == k, since), timeout, checks,
+            interval=0.05)
     except TimeoutError as e:
         st = status(cluster, namespace)
-        progressing = next((c for c in st.get("conditions", []) if c["type"] == "Progressing"),
-                           {})
-        with open(operator.log_path, errors="replace") as f:
-            refused = [line for line in f if "reconfig" in line and (
-                "NOAUTH" in line or "addauth" in line or "AUTHFAILED" in line)]
-        why = "%s\nProgressing: %s\nevents: %s\n%s" % (
-            e, json.dumps(progressing),
+        raise AssertionError("%s\nconditions: %s\nevents: %s\n%s" % (
+            e, json.dumps(st.get("conditions")),
             [(x["reason"], x["message"]) for x in operator_events(cluster, namespace, NAME)][-8:],
-            dump(cluster, namespace))
-        if refused:
-            raise OperatorCannotScale("reconfig refused for lack of a credential: %s\n%s"
-                                      % (refused[-1].strip(), why))
-        if "to start and catch up" in progressing.get("message", ""):
-            raise OperatorCannotScale("the new member never counts as caught up\n%s" % why)
-        raise AssertionError(why)
+            dump(cluster, namespace)))
 
 
 def start(cluster, namespace, node_agent, operator, label):
@@ -112,37 +87,45 @@ def finish(cluster, namespace, writers, label):
     assert_every_member_holds(cluster, namespace, NAME, acked)
 
 
-@BLOCKED
 def test_scale_3_to_5_to_3(cluster, namespace, node_agent, operator):
     checks, writers = start(cluster, namespace, node_agent, operator, "scale")
     n = ["-n", namespace]
+    watch = EnsembleWatch(cluster, namespace, NAME)
 
-    t = time.monotonic()
+    t_up = t = time.monotonic()
     cluster.kubectl("scale", "ensemble/" + NAME, "--replicas=5", *n)
     for k in (4, 5):
-        voters_step(cluster, namespace, checks, operator, k)
-        now = time.monotonic()
-        figure("scale_up_to_%d_voters_s" % k, now - t)
-        t = now
+        at = voters_step(cluster, namespace, checks, watch, k, t_up)
+        figure("scale_up_to_%d_voters_s" % k, at - t)
+        t = at
     wait_serving(cluster, namespace, NAME, 5, checks)
+    figure("scale_up_to_5_pods_serving_s", time.monotonic() - t_up)
     assert live_config(cluster, namespace) == ["server.%d" % i for i in range(1, 6)]
     for w in writers:
-        figure("scale_up_longest_write_gap_%s_s" % w.kind, w.longest_gap(t))
+        figure("scale_up_longest_write_gap_%s_s" % w.kind, w.longest_gap(t_up))
         w.wait_acked(50, 60, checks)
 
     t_down = t = time.monotonic()
     cluster.kubectl("scale", "ensemble/" + NAME, "--replicas=3", *n)
     for k in (4, 3):
-        voters_step(cluster, namespace, checks, operator, k)
-        now = time.monotonic()
-        figure("scale_down_to_%d_voters_s" % k, now - t)
-        t = now
+        at = voters_step(cluster, namespace, checks, watch, k, t_down)
+        figure("scale_down_to_%d_voters_s" % k, at - t)
+        t = at
     after = wait_serving(cluster, namespace, NAME, 3, checks)
     figure("scale_down_to_3_pods_serving_s", time.monotonic() - t_down)
+    watch.stop()
+    assert watch.error is None, watch.error
     assert sorted(after) == ["zk-0", "zk-1", "zk-2"]
     assert live_config(cluster, namespace) == ["server.1", "server.2", "server.3"]
     for w in writers:
         figure("scale_down_longest_write_gap_%s_s" % w.kind, w.longest_gap(t_down))
+    # One voter at a time, as the operator's status said it: 3, 4, 5, 4, 3.
+    said = []
+    for _, _, e in watch.snapshot():
+        r = e.get("status", {}).get("replicas")
+        if r and (not said or said[-1] != r):
+            said.append(r)
+    assert said == [3, 4, 5, 4, 3], said
 
     # One member per step, in order: 4 then 5 in, 5 then 4 out (as the operator's Events name
     # them), the claims of removed members kept (reclaimPolicy Retain, the default) and their
@@ -162,36 +145,46 @@ def test_scale_3_to_5_to_3(cluster, namespace, node_agent, operator):
     finish(cluster, namespace, writers, "scale")
 
 
-@BLOCKED
 def test_pods_deleted_in_the_middle_of_scaling(cluster, namespace, node_agent, operator):
     checks, writers = start(cluster, namespace, node_agent, operator, "midscale")
     n = ["-n", namespace]
+    watch = EnsembleWatch(cluster, namespace, NAME)
 
     # Up: once member 4 is in, delete the pod of member 5 while it is starting or catching up,
     # before it is added. The StatefulSet recreates it (same claim, new IP) and the operator
     # adds it once it caught up.
     t = time.monotonic()
     cluster.kubectl("scale", "ensemble/" + NAME, "--replicas=5", *n)
-    voters_step(cluster, namespace, checks, operator, 4)
+    voters_step(cluster, namespace, checks, watch, 4, t)
     joining = wait_until("zk-4's pod", lambda: members(cluster, namespace, NAME).get("zk-4"), 60,
                          checks, interval=0.05)
-    assert status(cluster, namespace).get("replicas") == 4, "zk-4 was added before the delete"
     cluster.kubectl("delete", "pod", "zk-4", *n, "--wait=false")
+    assert watch.first(lambda e: e.get("status", {}).get("replicas") == 5, t) is None, \
+        "member 5 was added before its pod was deleted: nothing deleted mid-step"
     wait_serving(cluster, namespace, NAME, 5, checks)
     figure("midscale_up_with_delete_s", time.monotonic() - t)
     new = members(cluster, namespace, NAME)["zk-4"]
     assert new["metadata"]["uid"] != joining["metadata"]["uid"]
     assert live_config(cluster, namespace) == ["server.%d" % i for i in range(1, 6)]
 
-    # Down: once member 5 is out, delete a voter's pod (a follower) while member 4 is to go.
-    t = time.monotonic()
-    cluster.kubectl("scale", "ensemble/" + NAME, "--replicas=3", *n)
-    voters_step(cluster, namespace, checks, operator, 4)
+    # Down: a follower's pod deleted the moment the scale-down is asked for (through the
+    # scale subresource, as kubectl scale does, then the delete, a few milliseconds apart, so
+    # the operator is between 5 and 3 voters when the member goes): it removes no more voters
+    # until that member serves again, then finishes.
     leader = status(cluster, namespace)["leader"]
     victim = next(x for x in ("zk-1", "zk-0", "zk-2") if x != leader)
-    cluster.kubectl("delete", "pod", victim, *n, "--wait=false")
+    t = time.monotonic()
+    code, body = cluster.request(
+        "PATCH", "/apis/corral.dev/v1alpha1/namespaces/%s/ensembles/%s/scale" % (namespace, NAME),
+        {"spec": {"replicas": 3}}, content_type="application/merge-patch+json")
+    assert code == 200, body
+    code, body = cluster.request("DELETE", "/api/v1/namespaces/%s/pods/%s" % (namespace, victim))
+    assert code == 200, body
+    assert watch.first(lambda e: e.get("status", {}).get("replicas") == 3, t) is None, \
+        "the scale-down finished before the pod was deleted: nothing deleted mid-step"
     after = wait_serving(cluster, namespace, NAME, 3, checks)
     figure("midscale_down_with_delete_s", time.monotonic() - t)
+    watch.stop()
     assert sorted(after) == ["zk-0", "zk-1", "zk-2"]
     assert live_config(cluster, namespace) == ["server.1", "server.2", "server.3"]
     for w in writers:
