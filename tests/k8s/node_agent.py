@@ -156,6 +156,7 @@ class Image:
                 k, _, v = value.partition("=")
                 self.env[k.strip()] = v.strip().strip('"')
         # /usr/local/bin as the Dockerfile fills it: the binaries and the two scripts.
+        self.build_dir = build_dir
         bin_dir = os.path.join(self.dir, "usr-local-bin")
         os.makedirs(bin_dir, exist_ok=True)
         for b in IMAGE_BINARIES:
@@ -186,6 +187,28 @@ class Image:
         op.workdir, op.user, op.volumes = "/", "65532:65532", []
         op.env = {"PATH": self.env["PATH"]}
         return op
+
+    def client_variant(self):
+        """The test's client image (`corral-e2e-client`, no Dockerfile of the project's): its
+        /usr/local/bin holds ZooKeeper's C client writer (corral-c-client-driver, when built)
+        and the kazoo writer (kazoo_writer.py; kazoo is Debian's, in the host's /usr). The pods
+        running it are in-cluster clients: they reach the ensemble by its client Service's
+        name as any application would. No entrypoint: their pods give `command`."""
+        import copy
+        c = copy.copy(self)
+        c.name = "corral-e2e-client"
+        c.bin_dir = os.path.join(self.dir, "client-bin")
+        os.makedirs(c.bin_dir, exist_ok=True)
+        driver = os.path.join(self.build_dir, "bin", "corral-c-client-driver")
+        if os.path.exists(driver):
+            shutil.copy2(driver, os.path.join(c.bin_dir, "corral-c-client-driver"))
+        shutil.copy2(os.path.join(HERE, "kazoo_writer.py"),
+                     os.path.join(c.bin_dir, "e2e-kazoo-writer"))
+        os.chmod(os.path.join(c.bin_dir, "e2e-kazoo-writer"), 0o755)
+        c.entrypoint, c.cmd = [], []
+        c.workdir, c.user, c.volumes = "/", "65534:65534", []
+        c.env = {"PATH": self.env["PATH"]}
+        return c
 
 
 def container_init(spec_file):
@@ -768,6 +791,7 @@ class Agent:
         os.makedirs(self.workdir, exist_ok=True)
         self.image = Image(args.build_dir, self.workdir)
         self.operator_image = self.image.operator_variant()
+        self.client_image = self.image.client_variant()
         self.services_file = os.path.join(self.image.dir, "services")
         self.services_text = None
         api_url = urllib.parse.urlparse(self.api.server)
@@ -786,9 +810,12 @@ class Agent:
 
     def image_for(self, name):
         """The image a container's `image` names: the operator's when its repository is
-        corral-operator, else the server's (whatever its tag: every image is this build)."""
+        corral-operator, the test's clients' when corral-e2e-client, else the server's
+        (whatever its tag: every image is this build; the pod's status reports the image its
+        spec names, so a test sees which one each pod runs)."""
         repo = name.rsplit("/", 1)[-1].split("@")[0].split(":")[0]
-        return self.operator_image if repo == "corral-operator" else self.image
+        return {"corral-operator": self.operator_image,
+                "corral-e2e-client": self.client_image}.get(repo, self.image)
 
     def allocate_ip(self, uid):
         if uid not in self.ips:

@@ -8,7 +8,8 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NodeExistsError
 from kazoo.retry import KazooRetry
 
-from conftest import pod_ready, pods
+from conftest import dump, pod_ready, pods
+from kubeapi import wait_until
 
 NAME = "zk"
 SELECTOR = "app.kubernetes.io/instance=%s" % NAME
@@ -102,3 +103,66 @@ def children_on(ip, timeout=30):
         c.close()
 
 
+
+
+# -- shared by the scenarios with in-cluster writers (clients.WriterPod) ---------------------------
+
+def selector(name):
+    return "app.kubernetes.io/name=corral,app.kubernetes.io/instance=%s" % name
+
+
+def members(cluster, namespace, name):
+    """The Ensemble's pods (not its writers), by name."""
+    return {p["metadata"]["name"]: p for p in pods(cluster, namespace, selector(name))}
+
+
+def wait_serving(cluster, namespace, name, n, checks, timeout=120):
+    """Until the Ensemble has exactly n pods, all Ready on a pod IP, none being deleted, and the
+    operator's status says n voters with n ready. Returns the pods by name."""
+    def done():
+        ps = members(cluster, namespace, name)
+        if len(ps) != n or not all(pod_ready(p) and p["status"].get("podIP")
+                                   and not p["metadata"].get("deletionTimestamp")
+                                   for p in ps.values()):
+            return None
+        st = cluster.get("ens", name, "-n", namespace).get("status", {})
+        ok = (st.get("bootstrapped") and st.get("replicas") == n
+              and st.get("readyReplicas") == n and st.get("leader"))
+        return ps if ok else None
+    try:
+        return wait_until("%s: %d members serving" % (name, n), done, timeout, checks,
+                          interval=0.2)
+    except TimeoutError as e:
+        raise AssertionError("%s\n%s" % (e, dump(cluster, namespace)))
+
+
+def assert_every_member_holds(cluster, namespace, name, acked):
+    """Every member now in the Ensemble, after a sync with the leader, holds every acknowledged
+    write (paths as the writers reported them)."""
+    by_parent = {}
+    for path in acked:
+        parent, child = path.rsplit("/", 1)
+        by_parent.setdefault(parent, set()).add(child)
+    ps = members(cluster, namespace, name)
+    assert ps
+    for pod_name, p in sorted(ps.items()):
+        c = KazooClient(hosts="%s:2181" % p["status"]["podIP"], timeout=10)
+        c.start(timeout=30)
+        try:
+            for parent, children in by_parent.items():
+                c.sync(parent)
+                missing = children - set(c.get_children(parent))
+                assert not missing, "%s lacks %d acknowledged writes under %s, e.g. %s" % (
+                    pod_name, len(missing), parent, sorted(missing)[:5])
+        finally:
+            c.stop()
+            c.close()
+
+
+def operator_events(cluster, namespace, name):
+    """The operator's Events about the Ensemble, in the order the API server stored them
+    (resourceVersion: creation timestamps have one-second resolution)."""
+    evs = [e for e in cluster.get("events", "-n", namespace)["items"]
+           if e["involvedObject"].get("kind") == "Ensemble"
+           and e["involvedObject"].get("name") == name]
+    return sorted(evs, key=lambda e: int(e["metadata"]["resourceVersion"]))

@@ -666,6 +666,25 @@ TEST(PlanRestart, FollowersFirstLeaderLastEachServingBeforeTheNext) {
   EXPECT_EQ(done.status.phase, "Running");
 }
 
+TEST(PlanRestart, NewImageIsCurrentOnlyOnceTheStatefulSetControllerSawIt) {
+  // The template's image changed a moment ago; the StatefulSet controller has not computed its
+  // revision yet, so every pod still matches the (old) update revision. The new image is not
+  // what the members run, and the rollout that follows is an upgrade.
+  Observed o = Healthy(3);
+  o.statefulset.image = "corral:3";
+  o.statefulset.revision_current = false;
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  EXPECT_EQ(p.status.current_image, "corral:2");
+  o.statefulset.revision_current = true;
+  o.statefulset.update_revision = "r2";
+  p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(p.status.phase, "Upgrading");
+  EXPECT_TRUE(HasEvent(p, "UpgradingMember"));
+  EXPECT_EQ(p.status.current_image, "corral:2");
+}
+
 TEST(PlanRestart, ConfigChangeIsARestartNotAnUpgrade) {
   Observed o = Healthy(3);
   o.statefulset.update_revision = "r2";
@@ -686,6 +705,27 @@ TEST(PlanRestart, WaitsWhileAnotherVoterIsNotServing) {
   ReconcilePlan p = PlanChecked(Spec(3), o);
   EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
   EXPECT_EQ(Reason(p, "Progressing"), "False/MembersNotInSync");
+}
+
+TEST(PlanRestart, WaitsForTheRestartedMembersPodToBeReady) {
+  // The restarted member serves (its admin API says so) before its readiness probe has run:
+  // until its pod is Ready, Kubernetes (the PDB, the client Service) counts it as down.
+  Observed o = Healthy(3);
+  o.statefulset.update_revision = "r2";
+  for (ObservedPod& x : o.pods) {
+    if (x.ordinal == 2) {
+      x.revision = "r2";
+      x.ready = false;
+    }
+  }
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  EXPECT_EQ(Reason(p, "Progressing"), "True/Restarting");
+  EXPECT_TRUE(p.requeue);
+  for (ObservedPod& x : o.pods) x.ready = true;
+  p = PlanChecked(Spec(3), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-1");
 }
 
 TEST(PlanRestart, MemberNotServingOnAnOldRevisionIsRestartedAtOnce) {

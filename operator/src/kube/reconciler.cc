@@ -86,6 +86,8 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
     out->ready_replicas = Int(v.value(), {"status", "readyReplicas"}, 0);
     out->current_revision = Str(v.value(), {"status", "currentRevision"});
     out->update_revision = Str(v.value(), {"status", "updateRevision"});
+    out->revision_current = Int(v.value(), {"status", "observedGeneration"}, -1) ==
+                            Int(v.value(), {"metadata", "generation"}, 0);
     const value* containers = At(v.value(), {"spec", "template", "spec", "containers"});
     if (containers != nullptr && containers->is_array() && containers->size() > 0) {
       out->image = Str(containers->at(0), {"image"});

@@ -36,6 +36,10 @@ struct ObservedStatefulSet {
   std::string current_revision;
   std::string update_revision;
   std::string image;  // of the pod template
+  // status.observedGeneration == metadata.generation: the StatefulSet controller has seen the
+  // current template, so update_revision is that template's revision. Until then a template
+  // just changed looks like one every pod already runs.
+  bool revision_current = true;
 };
 
 struct ObservedPod {

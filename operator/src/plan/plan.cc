@@ -751,7 +751,17 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
           break;
         }
       }
-      if (target == nullptr && healthy && observers_not_serving.empty()) {
+      // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
+      // client Service's endpoints), which follows the member's own answer by up to a readiness
+      // probe period: a serving member whose pod is not Ready yet still counts as down there,
+      // so the next member goes down only once every voter's pod is Ready too.
+      bool voter_pods_ready = true;
+      for (const ObservedPod& pod : o.pods) {
+        if (!pod.observer && voters.count(IdOfOrdinal(pod.ordinal)) != 0 && !pod.ready) {
+          voter_pods_ready = false;
+        }
+      }
+      if (target == nullptr && healthy && observers_not_serving.empty() && voter_pods_ready) {
         // Observers first (they count toward nothing), then followers, by descending
         // ordinal; the leader last.
         auto rank = [&](const ObservedPod* pod) {
@@ -763,7 +773,7 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
                     return a->ordinal > b->ordinal;
                   });
         target = outdated.front();
-      } else if (target == nullptr) {
+      } else if (target == nullptr && (!healthy || !observers_not_serving.empty())) {
         const Block b = healthy
                             ? Block{"MembersNotInSync",
                                     "observers " + Ids(observers_not_serving) + " are not serving"}
@@ -801,7 +811,7 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         progress_reason = kind;
         progress_message = "waiting for the restarted member to serve and sync";
       }
-    } else if (!o.statefulset.image.empty()) {
+    } else if (!o.statefulset.image.empty() && o.statefulset.revision_current) {
       s.current_image = o.statefulset.image;  // every member runs the current template
     }
   }
