@@ -22,7 +22,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config ccache \
       libboost-dev libssl-dev libyaml-cpp-dev protobuf-compiler libprotobuf-dev \
-      prometheus-cpp-dev libedit-dev \
+      prometheus-cpp-dev libedit-dev libjemalloc-dev \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 
@@ -98,6 +98,7 @@ FROM docker.io/library/debian:bookworm-slim AS server
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libstdc++6 libssl3 libprotobuf32 libyaml-cpp0.7 libprometheus-cpp-core1.0 libedit2 \
+      libjemalloc2 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/log/apt/* /var/log/dpkg.log
 

@@ -9,6 +9,7 @@ BUILD_DIR="${CORRAL_BUILD_DIR:-$CORRAL_ROOT/build}"
 CORRAL_DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libssl-dev libyaml-cpp-dev protobuf-compiler libprotobuf-dev prometheus-cpp-dev
+  libjemalloc-dev  # corral-server's malloc (CMakeLists.txt says why)
   libgtest-dev googletest libedit-dev
   zookeeper libzookeeper-mt-dev python3-kazoo python3-pytest python3-yaml
   prometheus  # promtool, which the metrics tests validate /metrics with
