@@ -161,6 +161,14 @@ def copy_sources(dest):
         # Unchanged files are left alone, so ninja rebuilds only what changed.
         if not os.path.exists(dst) or open(src, "rb").read() != open(dst, "rb").read():
             shutil.copy(src, dst)
+    # Files the working tree no longer has (a source deleted or renamed since the last run)
+    # must go too: the build globs the source directories and would still compile them.
+    tracked = {f.decode() for f in files if f}
+    for dirpath, _, names in os.walk(dest):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            if os.path.relpath(path, dest) not in tracked:
+                os.remove(path)
 
 
 def apply_edits(src_dir, edits):

@@ -375,7 +375,7 @@ TEST(ZooKeeperHistory, Zk4925NoHoleCarriedToANewLeader) {
   const MemberId leader = WaitForLeader(sim);
   ASSERT_NE(leader, 0);
   const std::vector<MemberId> others = Others(sim, leader);
-  const MemberId up_to_date = others[0];  // others[1] stays up with everything
+  const MemberId up_to_date = others[0];  // others[1] stays up, missing only the last write
   const MemberId stale = others[2], stale2 = others[3];
   const int client = OpenClient(sim, leader);
   ASSERT_GE(client, 0);
@@ -392,10 +392,22 @@ TEST(ZooKeeperHistory, Zk4925NoHoleCarriedToANewLeader) {
       },
       500));
 
+  // One more write that the member synced by diff has and the other survivor lacks, so that
+  // only it can win the election below (the others refuse a candidate behind them), whatever
+  // the members' random election timeouts.
+  const MemberId witness = others[1];
+  sim.Isolate(witness);
+  ASSERT_TRUE(Acked(Create(sim, client, "/h10")));
+  ASSERT_TRUE(sim.RunUntil(
+      [&] {
+        return sim.member(stale).state().last_applied_zxid() ==
+               sim.member(leader).state().last_applied_zxid();
+      },
+      500));
   sim.Crash(leader);
   sim.Crash(up_to_date);
   sim.HealNetwork();
-  sim.SetClockRate(stale, 4);  // the member that was synced by diff campaigns first
+  sim.SetClockRate(stale, 4);  // and it campaigns first
   const MemberId next = WaitForLeader(sim);
   sim.SetClockRate(stale, 1);
   ASSERT_NE(next, 0);
@@ -408,6 +420,7 @@ TEST(ZooKeeperHistory, Zk4925NoHoleCarriedToANewLeader) {
       500));
   EXPECT_NE(sim.member(stale2).state().tree().Find("/h0"), nullptr);
   EXPECT_NE(sim.member(stale2).state().tree().Find("/h9"), nullptr);
+  EXPECT_NE(sim.member(stale2).state().tree().Find("/h10"), nullptr);
   ExpectConsistentEnd(sim);
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(EveryMemberHas(sim, "/h" + std::to_string(i)));
 }
