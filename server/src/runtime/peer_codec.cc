@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/crc32c.h"
+#include "base/varint.h"
 #include "proto/peer.pb.h"
 #include "storage/log_entry_codec.h"
 
@@ -31,23 +32,6 @@ uint32_t LimitFor(const peer::PeerFrame& frame, const PeerFrameLimits& limits) {
     return limits.snapshot_bytes_max;
   }
   return limits.message_bytes_max;
-}
-
-size_t VarintSize(uint64_t value) {
-  size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-void PutVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
 }
 
 // Wire tags (field number << 3 | wire type) of the fields EncodeMessageFrame writes by hand.

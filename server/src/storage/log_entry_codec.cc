@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/varint.h"
+
 namespace corral::storage {
 namespace {
 
@@ -23,26 +25,6 @@ constexpr uint32_t kVarint = 0;
 constexpr uint32_t kFixed64 = 1;
 constexpr uint32_t kLengthDelimited = 2;
 constexpr uint32_t kFixed32 = 5;
-
-size_t VarintSize(uint64_t value) {
-  size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-void PutVarint(uint64_t value, std::string* out) {
-  char buffer[10];
-  size_t n = 0;
-  while (value >= 0x80) {
-    buffer[n++] = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  buffer[n++] = static_cast<char>(value);
-  out->append(buffer, n);
-}
 
 // int32 and int64 fields both travel as the 64-bit two's complement (a negative int32 takes
 // ten bytes, as protobuf writes it).
