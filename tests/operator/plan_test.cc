@@ -738,6 +738,84 @@ TEST(PlanRestart, MemberNotServingOnAnOldRevisionIsRestartedAtOnce) {
   EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-1");
 }
 
+TEST(PlanRestart, AMemberThatDoesNotAnswerIsNoFreeRestart) {
+  // zk-2 was just recreated on the new revision and is still syncing; the admin probe of
+  // outdated zk-0 timed out. That says nothing about whether zk-0 serves: deleting it could
+  // leave one of three voters. Also when zk-0 is the leader (then no leader is known).
+  for (int leader : {1, 2}) {
+    SCOPED_TRACE(leader);
+    Observed o = Healthy(3, leader);
+    o.statefulset.update_revision = "r2";
+    for (ObservedPod& x : o.pods) {
+      if (x.ordinal == 2) x.revision = "r2";
+    }
+    SetServing(&o, 3, false);
+    o.members[1].reachable = false;
+    o.members[1].serving = false;
+    ReconcilePlan p = PlanChecked(Spec(3), o);
+    EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+    EXPECT_EQ(Reason(p, "Progressing").substr(0, 6), "False/");
+  }
+}
+
+TEST(PlanRestart, AMemberNotServingWaitsWhileAnotherVotersPodIsNotReady) {
+  // zk-0 answers and does not serve; zk-2, restarted, serves but its pod is not Ready yet:
+  // Kubernetes counts zk-2 as down, so zk-0 is no free restart either.
+  Observed o = Healthy(3);
+  o.statefulset.update_revision = "r2";
+  SetServing(&o, 1, false);
+  for (ObservedPod& x : o.pods) {
+    if (x.ordinal == 2) {
+      x.revision = "r2";
+      x.ready = false;
+    }
+  }
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  // Five voters: zk-0 does not serve, zk-1's admin probe timed out (its pod is Ready). The
+  // voters known to serve besides zk-0 are three, a quorum: zk-0 goes out of turn.
+  o = Healthy(5, /*leader=*/5);
+  o.statefulset.update_revision = "r2";
+  SetServing(&o, 1, false);
+  o.members[2].reachable = o.members[2].serving = false;
+  p = PlanChecked(Spec(5), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-0");
+  // Not once they are two (zk-2 stopped serving; Kubernetes has not noticed yet).
+  o.members[3].serving = false;
+  p = PlanChecked(Spec(5), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+}
+
+TEST(PlanRestart, ServingMembersWhosePodsNeverTurnReadyAreRestartedInOrder) {
+  // The old template's readiness probe is broken (the new one fixes it): every member serves,
+  // no pod is ever Ready. Kubernetes counts them all down already, so restarting them in the
+  // usual order, one at a time while every voter serves, takes nothing more away.
+  Observed o = Healthy(3, /*leader=*/3);
+  o.statefulset.update_revision = "r2";
+  for (ObservedPod& x : o.pods) x.ready = false;
+  std::vector<std::string> order;
+  for (int step = 0; step < 6 && order.size() < 3; ++step) {
+    ReconcilePlan p = PlanChecked(Spec(3), o);
+    auto deletes = Of(p, Kind::kDeletePod);
+    ASSERT_EQ(deletes.size(), 1u);
+    order.push_back(deletes[0].name);
+    // Back on r2 and serving, its (fixed) probe not run yet: it holds the next one.
+    for (ObservedPod& x : o.pods) {
+      if (x.name == deletes[0].name) x.revision = "r2";
+    }
+    p = PlanChecked(Spec(3), o);
+    EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+    if (order.size() < 3) {
+      EXPECT_EQ(Reason(p, "Progressing"), "True/Restarting");
+    }
+    for (ObservedPod& x : o.pods) {
+      if (x.name == deletes[0].name) x.ready = true;
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"zk-1", "zk-0", "zk-2"}));
+}
+
 // ---- Member failure: no reconfig on an ordinary restart or crash ---------------------------
 
 TEST(PlanFailure, FailedFollowerIsReportedNeverReconfiguredOut) {

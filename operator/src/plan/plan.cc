@@ -739,40 +739,62 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         outdated.push_back(&pod);
       }
     }
+    auto is_outdated = [&](const ObservedPod& pod) {
+      return std::find(outdated.begin(), outdated.end(), &pod) != outdated.end();
+    };
     const bool upgrading = !o.statefulset.image.empty() && o.statefulset.image != o.current_image;
     const std::string kind = upgrading ? "Upgrading" : "Restarting";
     const ObservedPod* target = nullptr;
     if (!outdated.empty() && !any_deleting) {
-      // A member that does not serve anyway may be restarted at once: it repairs a rollout
-      // stuck on a bad revision without taking away anything that serves.
+      // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
+      // client Service's endpoints), which follows the member's own answer by up to a readiness
+      // probe period. Voters whose pod is not Ready: on the update revision, a restarted member
+      // whose probe has not passed yet, which holds every next restart; on an old revision
+      // (a probe the new template fixes), members Kubernetes counts as down already.
+      std::set<int> unready_voters;
+      bool unready_restarted = false;
+      for (const ObservedPod& pod : o.pods) {
+        if (pod.observer || voters.count(IdOfOrdinal(pod.ordinal)) == 0 || pod.ready) continue;
+        unready_voters.insert(IdOfOrdinal(pod.ordinal));
+        unready_restarted |= !is_outdated(pod);
+      }
+      // A member that answers and says it does not serve may be restarted out of turn: it
+      // repairs a rollout stuck on a bad revision. Only when the voters known to serve besides
+      // it make a quorum and every other voter's pod is Ready, so that it takes nothing away.
+      // A member that does not answer is not known not to serve (a probe that timed out), and
+      // is never restarted this way.
       for (const ObservedPod* pod : outdated) {
-        if (!Serving(o, id_of(*pod))) {
+        const int id = id_of(*pod);
+        const ObservedMember* m = Member(o, id);
+        if (m == nullptr || !m->reachable || m->serving) continue;
+        std::set<int> others_unready = unready_voters;
+        others_unready.erase(id);
+        if (quorum_up && serving >= Quorum(static_cast<int>(voters.size())) &&
+            others_unready.empty()) {
           target = pod;
           break;
         }
       }
-      // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
-      // client Service's endpoints), which follows the member's own answer by up to a readiness
-      // probe period: a serving member whose pod is not Ready yet still counts as down there,
-      // so the next member goes down only once every voter's pod is Ready too.
-      bool voter_pods_ready = true;
-      for (const ObservedPod& pod : o.pods) {
-        if (!pod.observer && voters.count(IdOfOrdinal(pod.ordinal)) != 0 && !pod.ready) {
-          voter_pods_ready = false;
-        }
-      }
-      if (target == nullptr && healthy && observers_not_serving.empty() && voter_pods_ready) {
+      if (target == nullptr && healthy && observers_not_serving.empty() && !unready_restarted) {
         // Observers first (they count toward nothing), then followers, by descending
-        // ordinal; the leader last.
+        // ordinal; the leader last. While some voters' pods are not Ready (all on an old
+        // revision), only they and observers: a Ready voter would be one more Kubernetes
+        // counts as down.
+        std::vector<const ObservedPod*> eligible;
+        for (const ObservedPod* pod : outdated) {
+          if (unready_voters.empty() || pod->observer || unready_voters.count(id_of(*pod)) != 0) {
+            eligible.push_back(pod);
+          }
+        }
         auto rank = [&](const ObservedPod* pod) {
           return pod->observer ? 0 : id_of(*pod) == leader ? 2 : 1;
         };
-        std::sort(outdated.begin(), outdated.end(),
+        std::sort(eligible.begin(), eligible.end(),
                   [&](const ObservedPod* a, const ObservedPod* b) {
                     if (rank(a) != rank(b)) return rank(a) < rank(b);
                     return a->ordinal > b->ordinal;
                   });
-        target = outdated.front();
+        if (!eligible.empty()) target = eligible.front();
       } else if (target == nullptr && (!healthy || !observers_not_serving.empty())) {
         const Block b = healthy
                             ? Block{"MembersNotInSync",
@@ -815,7 +837,6 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       s.current_image = o.statefulset.image;  // every member runs the current template
     }
   }
-
   // --- Claims of recorded scale-ins, per reclaim policy, once their pods are gone. ----------
   auto reclaim = [&](const std::set<int>& recorded, bool observer, const ObservedStatefulSet& set,
                      int planned, std::set<int>* kept) {
