@@ -1415,6 +1415,33 @@ TEST(PlanRestart, EventsNameThePodAndItsRoleObserversFirstLeaderLast) {
   EXPECT_NE(messages[3].find("revision r2"), std::string::npos);
 }
 
+TEST(PlanRestart, WaitsUntilBothStatefulSetControllersSawTheirTemplates) {
+  // A new image in both templates; the observers' StatefulSet controller has not computed its
+  // revision yet, so the observer's pod matches the stale update revision and looks current.
+  Observed o = Healthy(3);
+  AddObserverPod(&o, 0);
+  SetMembers(&o, {1, 2, 3}, {255});
+  o.statefulset.update_revision = "r2";
+  o.statefulset.image = "corral:3";
+  o.observer_statefulset.revision_current = false;
+  ReconcilePlan p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0) << "a follower would go before the observer";
+  EXPECT_EQ(Reason(p, "Progressing"), "True/RolloutPending");
+  EXPECT_TRUE(p.requeue);
+  // Every voter on the new revision: the observer still runs the old image.
+  for (ObservedPod& x : o.pods) {
+    if (!x.observer) x.revision = "r2";
+  }
+  p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(p.status.current_image, "corral:2");
+  o.observer_statefulset.revision_current = true;
+  o.observer_statefulset.update_revision = "r2";
+  p = PlanChecked(SpecWithObservers(3, 1), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-observer-0");
+  EXPECT_EQ(p.status.current_image, "corral:2");
+}
+
 TEST(PlanRestart, AMemberNotServingIsNamedSo) {
   Observed o = Healthy(3);
   o.statefulset.update_revision = "r2";

@@ -724,7 +724,18 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       extra.empty() && missing.empty() && extra_observers.empty() && missing_observers.empty() &&
       o.statefulset.replicas == sts_replicas &&
       (!o.observer_statefulset.exists || o.observer_statefulset.replicas == observer_sts_replicas);
-  if (membership_settled && !o.statefulset.update_revision.empty()) {
+  // Both StatefulSet controllers have seen their current templates. Until then a pod of a set
+  // whose template just changed matches that set's stale update revision and looks current: the
+  // order would lose "observers first", and an image could be recorded as current while pods
+  // still run the old one. Nothing is restarted or recorded until both have.
+  const bool revisions_known =
+      o.statefulset.revision_current &&
+      (!o.observer_statefulset.exists || o.observer_statefulset.revision_current);
+  const bool upgrading = !o.statefulset.image.empty() && o.statefulset.image != o.current_image;
+  bool rollout_pending = false;
+  if (membership_settled && !o.statefulset.update_revision.empty() && !revisions_known) {
+    rollout_pending = true;
+  } else if (membership_settled && !o.statefulset.update_revision.empty()) {
     auto id_of = [](const ObservedPod& pod) {
       return pod.observer ? ObserverIdOfOrdinal(pod.ordinal) : IdOfOrdinal(pod.ordinal);
     };
@@ -742,7 +753,6 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     auto is_outdated = [&](const ObservedPod& pod) {
       return std::find(outdated.begin(), outdated.end(), &pod) != outdated.end();
     };
-    const bool upgrading = !o.statefulset.image.empty() && o.statefulset.image != o.current_image;
     const std::string kind = upgrading ? "Upgrading" : "Restarting";
     const ObservedPod* target = nullptr;
     if (!outdated.empty() && !any_deleting) {
@@ -833,10 +843,15 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         progress_reason = kind;
         progress_message = "waiting for the restarted member to serve and sync";
       }
-    } else if (!o.statefulset.image.empty() && o.statefulset.revision_current) {
+    } else if (!o.statefulset.image.empty() && revisions_known) {
       s.current_image = o.statefulset.image;  // every member runs the current template
     }
   }
+  if (rollout_pending && progress_reason.empty() && refused_reason.empty()) {
+    progress_reason = "RolloutPending";
+    progress_message = "waiting for the StatefulSet controller to see the new pod template";
+  }
+
   // --- Claims of recorded scale-ins, per reclaim policy, once their pods are gone. ----------
   auto reclaim = [&](const std::set<int>& recorded, bool observer, const ObservedStatefulSet& set,
                      int planned, std::set<int>* kept) {
@@ -918,11 +933,12 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       !extra.empty() || !missing.empty() || !extra_observers.empty() || !missing_observers.empty();
   if (!quorum_up) {
     s.phase = "QuorumLost";
-  } else if (progress_reason == "Upgrading") {
+  } else if (progress_reason == "Upgrading" || (progress_reason == "RolloutPending" && upgrading)) {
     s.phase = "Upgrading";
   } else if (progress_reason == "Restarting") {
     s.phase = "Restarting";
-  } else if (!progress_reason.empty() || membership_pending) {
+  } else if ((!progress_reason.empty() && progress_reason != "RolloutPending") ||
+             membership_pending) {
     s.phase = "Scaling";
   } else if (!all_serving || !observers_unreachable.empty()) {
     s.phase = "Degraded";
