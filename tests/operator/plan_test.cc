@@ -857,6 +857,11 @@ TEST(PlanFailure, UnreadableConfigurationKeepsEverythingAsItIs) {
   for (auto& [id, m] : o.members) m.reachable = false;
   ReconcilePlan p = PlanChecked(Spec(3), o);
   EXPECT_EQ(StsReplicas(p), 5);
+  // status.replicas sizes the PodDisruptionBudget: never 0 (minAvailable 1) while quorum is
+  // lost, but the voters last recorded, else the StatefulSet's size.
+  EXPECT_EQ(p.status.replicas, 5);
+  o.status_replicas = 4;
+  EXPECT_EQ(PlanChecked(Spec(3), o).status.replicas, 4);
   EXPECT_TRUE(p.config_members.empty()) << "the ConfigMap is not rewritten blind";
   EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
   EXPECT_EQ(p.status.phase, "QuorumLost");

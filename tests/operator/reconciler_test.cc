@@ -262,6 +262,27 @@ TEST(Reconciler, ConfigurationIsReadFromTheLeaderAndReconfigIsPinnedToItsVersion
   EXPECT_EQ(status.at("status").at("configVersion").as_string(), "0x300000007");
 }
 
+TEST(Reconciler, WithNoMemberAnsweringThePdbKeepsTheQuorumOfTheVotersLastRecorded) {
+  // Quorum lost, no configuration readable: the PodDisruptionBudget must not drop to
+  // minAvailable 1 exactly now.
+  FakeApi api;
+  FakeMembers members;
+  AddOperatorSecret(&api);
+  api.objects["ensembles/zk"] =
+      EnsembleJson(R"({"replicas":3})", R"({"bootstrapped":true,"replicas":3})");
+  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+  api.objects["pods/"] = HealthyThree(&members);
+  members.by_ip.clear();  // no admin API answers
+  ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_NE(api.Find("APPLY", "poddisruptionbudgets"), nullptr);
+  value pdb = value::parse(api.Find("APPLY", "poddisruptionbudgets")->body);
+  EXPECT_EQ(pdb.at("spec").at("minAvailable").as_integer(), 2);
+  value status = value::parse(api.Find("APPLY", "ensembles", "status")->body);
+  EXPECT_EQ(status.at("status").at("phase").as_string(), "QuorumLost");
+  EXPECT_EQ(status.at("status").at("replicas").as_integer(), 3);
+}
+
 TEST(Reconciler, WithoutACredentialNoReconfigIsTried) {
   struct Row {
     const char* what;

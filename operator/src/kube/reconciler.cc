@@ -315,7 +315,9 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
                                                   plan.config_observer_pods));
         }
         if (st.ok() && desired.pdb_enabled) {
-          st = apply(kPdbs, RenderPdb(e, std::max(plan.status.replicas, 1)));
+          // Sized from the voters the plan counts; with none known the PDB there is kept
+          // rather than made minAvailable 1.
+          if (plan.status.replicas > 0) st = apply(kPdbs, RenderPdb(e, plan.status.replicas));
         } else if (st.ok()) {
           Result del = api_->Delete(kPdbs, ns, op::PdbName(name));
           if (!del.ok() && !del.not_found()) st = del.status;

@@ -234,6 +234,9 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       obs.replicas = o.observer_statefulset.replicas;
       p.actions.push_back(obs);
     }
+    // status.replicas keeps the voters last recorded (else the StatefulSet's size): it sizes
+    // the PodDisruptionBudget, which must not fall to minAvailable 1 exactly now.
+    s.replicas = o.status_replicas > 0 ? o.status_replicas : o.statefulset.replicas;
     s.phase = "QuorumLost";
     const std::string msg = "no member serves: the live configuration cannot be read";
     SetConditions(&p, C("False", "QuorumLost", msg),
