@@ -1082,6 +1082,33 @@ TEST(PlanCredential, WithoutOneMembershipWaitsButRestartsGoOn) {
   EXPECT_EQ(p.Count(Kind::kDeletePod), 1) << "a restart needs no reconfig";
 }
 
+TEST(PlanCredential, AMissingDigestSecretIsReportedAndNoPodIsDeleted) {
+  // The user's Secret the members' CORRAL_SUPER_DIGEST comes from does not exist: a pod made
+  // now cannot start (CreateContainerConfigError).
+  const std::string missing = "Secret mine does not exist";
+  Observed o;
+  o.credential.problem = o.credential.digest_problem = missing;
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(StsReplicas(p), 3) << "its pods start once the Secret is made";
+  EXPECT_EQ(Reason(p, "Progressing"), "False/SuperDigestSecretMissing");
+  EXPECT_NE(p.FindCondition("Progressing")->message.find(missing), std::string::npos);
+  EXPECT_TRUE(HasEvent(p, "SuperDigestSecretMissing"));
+  o.condition_reasons["Progressing"] = "SuperDigestSecretMissing";
+  EXPECT_FALSE(HasEvent(PlanChecked(Spec(3), o), "SuperDigestSecretMissing"));
+
+  // Running members keep their digest; a pod deleted for a restart would not come back.
+  Observed h = Healthy(3);
+  h.credential.problem = h.credential.digest_problem = missing;
+  p = PlanChecked(Spec(3), h);
+  EXPECT_EQ(Reason(p, "Progressing"), "False/SuperDigestSecretMissing");
+  EXPECT_EQ(Reason(p, "Ready"), "True/QuorumAvailable");
+  h.statefulset.update_revision = "r2";
+  SetServing(&h, 2, false);  // not even out of turn
+  p = PlanChecked(Spec(3), h);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  EXPECT_EQ(Reason(p, "Progressing"), "False/SuperDigestSecretMissing");
+}
+
 // ---- Observers (spec.observers): <name>-observer, ids 255, 254, ... ------------------------
 
 Desired SpecWithObservers(int replicas, int observers) {

@@ -213,9 +213,16 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
                   "creating the first configuration with " + std::to_string(size) + " voters"));
       }
       s.phase = "Bootstrapping";
-      SetConditions(&p, C("False", "Bootstrapping", "waiting for the first quorum"),
-                    C("True", "Bootstrapping",
-                      std::to_string(ready) + "/" + std::to_string(size) + " voters serving"),
+      Condition progressing =
+          C("True", "Bootstrapping",
+            std::to_string(ready) + "/" + std::to_string(size) + " voters serving");
+      if (!o.credential.digest_problem.empty()) {
+        // The StatefulSet is made anyway: its pods start once the Secret exists.
+        progressing = C("False", "SuperDigestSecretMissing",
+                        o.credential.digest_problem + ": the members' pods cannot start");
+        WarnOnChange(o, &p, "Progressing", progressing.reason, progressing.message);
+      }
+      SetConditions(&p, C("False", "Bootstrapping", "waiting for the first quorum"), progressing,
                     C("False", "Bootstrapping", ""));
       p.requeue = true;
       return p;
@@ -758,7 +765,12 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     };
     const std::string kind = upgrading ? "Upgrading" : "Restarting";
     const ObservedPod* target = nullptr;
-    if (!outdated.empty() && !any_deleting) {
+    if (!outdated.empty() && !any_deleting && !o.credential.digest_problem.empty()) {
+      // A pod deleted now would not start again.
+      refused_reason = "SuperDigestSecretMissing";
+      refused_message = "restart of " + std::to_string(outdated.size()) +
+                        " members waits: " + o.credential.digest_problem;
+    } else if (!outdated.empty() && !any_deleting) {
       // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
       // client Service's endpoints), which follows the member's own answer by up to a readiness
       // probe period. Voters whose pod is not Ready: on the update revision, a restarted member
@@ -922,6 +934,12 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       observers_unreachable.size() < observers_not_serving.size()) {
     progress_reason = "AddingMember";
     progress_message = "observers " + Ids(observers_not_serving) + " catching up";
+  }
+  if (!o.credential.digest_problem.empty() && progress_reason.empty()) {
+    // Said whatever else waits: any pod made now (a restart, a node lost) would not start.
+    refused_reason = "SuperDigestSecretMissing";
+    refused_message = o.credential.digest_problem +
+                      ": a member's pod made now cannot start (its CORRAL_SUPER_DIGEST)";
   }
   Condition progressing = C("False", "Reconciled", "the ensemble matches the spec");
   if (!refused_reason.empty() && progress_reason.empty()) {
