@@ -33,10 +33,12 @@ def rollout(cluster, namespace, checks, writers, patch, reason, label):
     seen_events = {e["metadata"]["uid"] for e in operator_events(cluster, namespace, NAME)}
     watch = PodWatch(cluster, namespace, selector(NAME))
     old_uids = {p["metadata"]["uid"]: name for name, p in before.items()}
+    # Read before the patch: read after it, a currentImage the operator already moved on would
+    # be taken as the old one and the check below could never fire.
+    image_before = cluster.get("ens", NAME, *n)["status"]["currentImage"]
     t0 = time.monotonic()
     cluster.kubectl("patch", "ens", NAME, *n, "--type=merge", "-p", patch)
 
-    image_before = cluster.get("ens", NAME, *n)["status"]["currentImage"]
     claimed_early = []  # status.currentImage while members still ran the old template
 
     def replaced():

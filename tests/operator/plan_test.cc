@@ -738,6 +738,84 @@ TEST(PlanRestart, MemberNotServingOnAnOldRevisionIsRestartedAtOnce) {
   EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-1");
 }
 
+TEST(PlanRestart, AMemberThatDoesNotAnswerIsNoFreeRestart) {
+  // zk-2 was just recreated on the new revision and is still syncing; the admin probe of
+  // outdated zk-0 timed out. That says nothing about whether zk-0 serves: deleting it could
+  // leave one of three voters. Also when zk-0 is the leader (then no leader is known).
+  for (int leader : {1, 2}) {
+    SCOPED_TRACE(leader);
+    Observed o = Healthy(3, leader);
+    o.statefulset.update_revision = "r2";
+    for (ObservedPod& x : o.pods) {
+      if (x.ordinal == 2) x.revision = "r2";
+    }
+    SetServing(&o, 3, false);
+    o.members[1].reachable = false;
+    o.members[1].serving = false;
+    ReconcilePlan p = PlanChecked(Spec(3), o);
+    EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+    EXPECT_EQ(Reason(p, "Progressing").substr(0, 6), "False/");
+  }
+}
+
+TEST(PlanRestart, AMemberNotServingWaitsWhileAnotherVotersPodIsNotReady) {
+  // zk-0 answers and does not serve; zk-2, restarted, serves but its pod is not Ready yet:
+  // Kubernetes counts zk-2 as down, so zk-0 is no free restart either.
+  Observed o = Healthy(3);
+  o.statefulset.update_revision = "r2";
+  SetServing(&o, 1, false);
+  for (ObservedPod& x : o.pods) {
+    if (x.ordinal == 2) {
+      x.revision = "r2";
+      x.ready = false;
+    }
+  }
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  // Five voters: zk-0 does not serve, zk-1's admin probe timed out (its pod is Ready). The
+  // voters known to serve besides zk-0 are three, a quorum: zk-0 goes out of turn.
+  o = Healthy(5, /*leader=*/5);
+  o.statefulset.update_revision = "r2";
+  SetServing(&o, 1, false);
+  o.members[2].reachable = o.members[2].serving = false;
+  p = PlanChecked(Spec(5), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-0");
+  // Not once they are two (zk-2 stopped serving; Kubernetes has not noticed yet).
+  o.members[3].serving = false;
+  p = PlanChecked(Spec(5), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+}
+
+TEST(PlanRestart, ServingMembersWhosePodsNeverTurnReadyAreRestartedInOrder) {
+  // The old template's readiness probe is broken (the new one fixes it): every member serves,
+  // no pod is ever Ready. Kubernetes counts them all down already, so restarting them in the
+  // usual order, one at a time while every voter serves, takes nothing more away.
+  Observed o = Healthy(3, /*leader=*/3);
+  o.statefulset.update_revision = "r2";
+  for (ObservedPod& x : o.pods) x.ready = false;
+  std::vector<std::string> order;
+  for (int step = 0; step < 6 && order.size() < 3; ++step) {
+    ReconcilePlan p = PlanChecked(Spec(3), o);
+    auto deletes = Of(p, Kind::kDeletePod);
+    ASSERT_EQ(deletes.size(), 1u);
+    order.push_back(deletes[0].name);
+    // Back on r2 and serving, its (fixed) probe not run yet: it holds the next one.
+    for (ObservedPod& x : o.pods) {
+      if (x.name == deletes[0].name) x.revision = "r2";
+    }
+    p = PlanChecked(Spec(3), o);
+    EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+    if (order.size() < 3) {
+      EXPECT_EQ(Reason(p, "Progressing"), "True/Restarting");
+    }
+    for (ObservedPod& x : o.pods) {
+      if (x.name == deletes[0].name) x.ready = true;
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"zk-1", "zk-0", "zk-2"}));
+}
+
 // ---- Member failure: no reconfig on an ordinary restart or crash ---------------------------
 
 TEST(PlanFailure, FailedFollowerIsReportedNeverReconfiguredOut) {
@@ -779,6 +857,11 @@ TEST(PlanFailure, UnreadableConfigurationKeepsEverythingAsItIs) {
   for (auto& [id, m] : o.members) m.reachable = false;
   ReconcilePlan p = PlanChecked(Spec(3), o);
   EXPECT_EQ(StsReplicas(p), 5);
+  // status.replicas sizes the PodDisruptionBudget: never 0 (minAvailable 1) while quorum is
+  // lost, but the voters last recorded, else the StatefulSet's size.
+  EXPECT_EQ(p.status.replicas, 5);
+  o.status_replicas = 4;
+  EXPECT_EQ(PlanChecked(Spec(3), o).status.replicas, 4);
   EXPECT_TRUE(p.config_members.empty()) << "the ConfigMap is not rewritten blind";
   EXPECT_EQ(p.Count(Kind::kReconfigRemove), 0);
   EXPECT_EQ(p.status.phase, "QuorumLost");
@@ -997,6 +1080,33 @@ TEST(PlanCredential, WithoutOneMembershipWaitsButRestartsGoOn) {
   o.statefulset.update_revision = "r2";
   ReconcilePlan p = PlanChecked(Spec(3), o);
   EXPECT_EQ(p.Count(Kind::kDeletePod), 1) << "a restart needs no reconfig";
+}
+
+TEST(PlanCredential, AMissingDigestSecretIsReportedAndNoPodIsDeleted) {
+  // The user's Secret the members' CORRAL_SUPER_DIGEST comes from does not exist: a pod made
+  // now cannot start (CreateContainerConfigError).
+  const std::string missing = "Secret mine does not exist";
+  Observed o;
+  o.credential.problem = o.credential.digest_problem = missing;
+  ReconcilePlan p = PlanChecked(Spec(3), o);
+  EXPECT_EQ(StsReplicas(p), 3) << "its pods start once the Secret is made";
+  EXPECT_EQ(Reason(p, "Progressing"), "False/SuperDigestSecretMissing");
+  EXPECT_NE(p.FindCondition("Progressing")->message.find(missing), std::string::npos);
+  EXPECT_TRUE(HasEvent(p, "SuperDigestSecretMissing"));
+  o.condition_reasons["Progressing"] = "SuperDigestSecretMissing";
+  EXPECT_FALSE(HasEvent(PlanChecked(Spec(3), o), "SuperDigestSecretMissing"));
+
+  // Running members keep their digest; a pod deleted for a restart would not come back.
+  Observed h = Healthy(3);
+  h.credential.problem = h.credential.digest_problem = missing;
+  p = PlanChecked(Spec(3), h);
+  EXPECT_EQ(Reason(p, "Progressing"), "False/SuperDigestSecretMissing");
+  EXPECT_EQ(Reason(p, "Ready"), "True/QuorumAvailable");
+  h.statefulset.update_revision = "r2";
+  SetServing(&h, 2, false);  // not even out of turn
+  p = PlanChecked(Spec(3), h);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0);
+  EXPECT_EQ(Reason(p, "Progressing"), "False/SuperDigestSecretMissing");
 }
 
 // ---- Observers (spec.observers): <name>-observer, ids 255, 254, ... ------------------------
@@ -1335,6 +1445,33 @@ TEST(PlanRestart, EventsNameThePodAndItsRoleObserversFirstLeaderLast) {
   EXPECT_EQ(messages[2].substr(0, messages[2].find(':')), "restarting zk-0 (follower)");
   EXPECT_EQ(messages[3].substr(0, messages[3].find(':')), "restarting zk-1 (leader)");
   EXPECT_NE(messages[3].find("revision r2"), std::string::npos);
+}
+
+TEST(PlanRestart, WaitsUntilBothStatefulSetControllersSawTheirTemplates) {
+  // A new image in both templates; the observers' StatefulSet controller has not computed its
+  // revision yet, so the observer's pod matches the stale update revision and looks current.
+  Observed o = Healthy(3);
+  AddObserverPod(&o, 0);
+  SetMembers(&o, {1, 2, 3}, {255});
+  o.statefulset.update_revision = "r2";
+  o.statefulset.image = "corral:3";
+  o.observer_statefulset.revision_current = false;
+  ReconcilePlan p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(p.Count(Kind::kDeletePod), 0) << "a follower would go before the observer";
+  EXPECT_EQ(Reason(p, "Progressing"), "True/RolloutPending");
+  EXPECT_TRUE(p.requeue);
+  // Every voter on the new revision: the observer still runs the old image.
+  for (ObservedPod& x : o.pods) {
+    if (!x.observer) x.revision = "r2";
+  }
+  p = PlanChecked(SpecWithObservers(3, 1), o);
+  EXPECT_EQ(p.status.current_image, "corral:2");
+  o.observer_statefulset.revision_current = true;
+  o.observer_statefulset.update_revision = "r2";
+  p = PlanChecked(SpecWithObservers(3, 1), o);
+  ASSERT_EQ(p.Count(Kind::kDeletePod), 1);
+  EXPECT_EQ(Of(p, Kind::kDeletePod)[0].name, "zk-observer-0");
+  EXPECT_EQ(p.status.current_image, "corral:2");
 }
 
 TEST(PlanRestart, AMemberNotServingIsNamedSo) {

@@ -262,23 +262,54 @@ TEST(Reconciler, ConfigurationIsReadFromTheLeaderAndReconfigIsPinnedToItsVersion
   EXPECT_EQ(status.at("status").at("configVersion").as_string(), "0x300000007");
 }
 
+TEST(Reconciler, WithNoMemberAnsweringThePdbKeepsTheQuorumOfTheVotersLastRecorded) {
+  // Quorum lost, no configuration readable: the PodDisruptionBudget must not drop to
+  // minAvailable 1 exactly now.
+  FakeApi api;
+  FakeMembers members;
+  AddOperatorSecret(&api);
+  api.objects["ensembles/zk"] =
+      EnsembleJson(R"({"replicas":3})", R"({"bootstrapped":true,"replicas":3})");
+  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
+  api.objects["pods/"] = HealthyThree(&members);
+  members.by_ip.clear();  // no admin API answers
+  ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_NE(api.Find("APPLY", "poddisruptionbudgets"), nullptr);
+  value pdb = value::parse(api.Find("APPLY", "poddisruptionbudgets")->body);
+  EXPECT_EQ(pdb.at("spec").at("minAvailable").as_integer(), 2);
+  value status = value::parse(api.Find("APPLY", "ensembles", "status")->body);
+  EXPECT_EQ(status.at("status").at("phase").as_string(), "QuorumLost");
+  EXPECT_EQ(status.at("status").at("replicas").as_integer(), 3);
+}
+
 TEST(Reconciler, WithoutACredentialNoReconfigIsTried) {
+  // Without the user's Secret, or without its digest key, the members' pods cannot start
+  // either (a required secretKeyRef): that is the reason reported then.
   struct Row {
     const char* what;
     std::string auth;    // spec.auth, or ""
     std::string secret;  // the Secret named, or "" for none
+    const char* reason;
     const char* problem_part;
   };
+  const std::string digest_only = R"({"data":{"d":"c3VwZXI6eA=="}})";
   std::vector<Row> rows = {
       {"user's Secret without passwordKey",
-       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d"}}})", "",
-       "names no passwordKey"},
+       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d"}}})", digest_only,
+       "NoReconfigCredential", "names no passwordKey"},
       {"user's Secret missing",
        R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d","passwordKey":"p"}}})", "",
-       "Secret mine does not exist"},
+       "SuperDigestSecretMissing", "Secret mine does not exist"},
+      {"user's Secret missing, no passwordKey",
+       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d"}}})", "",
+       "SuperDigestSecretMissing", "Secret mine does not exist"},
+      {"user's Secret without the digest key",
+       R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"x"}}})", digest_only,
+       "SuperDigestSecretMissing", "Secret mine has no key x"},
       {"password and digest disagree",
        R"(,"auth":{"superDigest":{"secretRef":{"name":"mine","key":"d","passwordKey":"p"}}})",
-       R"({"data":{"p":"c2VjcmV0","d":"c3VwZXI6eA=="}})", "does not match"},
+       R"({"data":{"p":"c2VjcmV0","d":"c3VwZXI6eA=="}})", "NoReconfigCredential", "does not match"},
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.what);
@@ -295,7 +326,7 @@ TEST(Reconciler, WithoutACredentialNoReconfigIsTried) {
     EXPECT_EQ(api.Find("CREATE", "secrets"), nullptr) << "the user's Secret is never made";
     value status = value::parse(api.Find("APPLY", "ensembles", "status")->body);
     const value& progressing = status.at("status").at("conditions").at(1);
-    EXPECT_EQ(progressing.at("reason").as_string(), "NoReconfigCredential");
+    EXPECT_EQ(progressing.at("reason").as_string(), row.reason);
     EXPECT_NE(progressing.at("message").as_string().find(row.problem_part), std::string::npos)
         << progressing.at("message").as_string();
   }

@@ -48,6 +48,11 @@ std::string NewSuperPassword() {
   return out;
 }
 
+bool SecretHasKey(const web::json::value& secret, const std::string& key) {
+  std::string ignored;
+  return SecretValue(secret, key, &ignored);
+}
+
 Credential CredentialFromSecret(const web::json::value& secret, const std::string& digest_key,
                                 const std::string& password_key, const std::string& what) {
   Credential c;

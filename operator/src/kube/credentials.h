@@ -38,6 +38,9 @@ struct Credential {
 // `password_key`, checked against the digest under `digest_key` so that a Secret whose two
 // keys disagree is reported rather than found out by a refused reconfig. `what` names the
 // Secret in messages.
+// Whether `secret` holds `key`: what a member's required secretKeyRef needs to start.
+bool SecretHasKey(const web::json::value& secret, const std::string& key);
+
 Credential CredentialFromSecret(const web::json::value& secret, const std::string& digest_key,
                                 const std::string& password_key, const std::string& what);
 

@@ -168,25 +168,36 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
   if (!config_source.empty()) o.config = members_->ReadConfig(config_source, admin_port);
   // The reconfig credential (kube/credentials.h). Not a reason to fail the reconcile: without
   // it the plan still bootstraps and restarts members, and says why it changes no membership.
+  // The Secret is read even without a passwordKey: every member's pod needs its digest key to
+  // start, and the plan reports (and deletes no pod) while it is missing.
   std::string super_password;
   if (!desired.deleting) {
     const SecretKey ref = SuperDigestSecretKey(e);
     const std::string what = "Secret " + ref.name;
-    if (ref.password_key.empty()) {
-      o.credential.problem =
-          "spec.auth.superDigest.secretRef names no passwordKey: the operator "
-          "cannot authenticate as the super user to reconfigure";
-    } else if (Result secret = api_->Get(kSecrets, ns, ref.name); secret.ok()) {
+    const std::string no_password_key =
+        "spec.auth.superDigest.secretRef names no passwordKey: the operator "
+        "cannot authenticate as the super user to reconfigure";
+    if (Result secret = api_->Get(kSecrets, ns, ref.name); secret.ok()) {
       StatusOr<value> v = Parse(secret);
-      Credential c = v.ok() ? CredentialFromSecret(v.value(), ref.key, ref.password_key, what)
-                            : Credential{"", what + " is unreadable"};
-      super_password = c.password;
-      o.credential.problem = c.problem;
+      if (!v.ok()) {
+        o.credential.problem = what + " is unreadable";
+      } else {
+        if (!SecretHasKey(v.value(), ref.key)) {
+          o.credential.digest_problem = what + " has no key " + ref.key;
+        }
+        Credential c = ref.password_key.empty()
+                           ? Credential{"", no_password_key}
+                           : CredentialFromSecret(v.value(), ref.key, ref.password_key, what);
+        super_password = c.password;
+        o.credential.problem = c.problem;
+      }
     } else if (secret.not_found()) {
-      // Only the operator's own Secret is made; the user's is the user's to make.
+      // Only the operator's own Secret is made (before the pods that read it); the user's is
+      // the user's to make, and without it no member's pod can start.
       o.credential.create_operator_secret = At(e.spec, {"auth", "superDigest"}) == nullptr;
       o.credential.problem =
           what + " does not exist" + (o.credential.create_operator_secret ? " yet" : "");
+      if (!o.credential.create_operator_secret) o.credential.digest_problem = o.credential.problem;
     } else {
       o.credential.problem = "reading " + what + ": " + secret.status.ToString();
     }
@@ -315,7 +326,9 @@ ReconcileResult Reconciler::Reconcile(const std::string& ns, const std::string& 
                                                   plan.config_observer_pods));
         }
         if (st.ok() && desired.pdb_enabled) {
-          st = apply(kPdbs, RenderPdb(e, std::max(plan.status.replicas, 1)));
+          // Sized from the voters the plan counts; with none known the PDB there is kept
+          // rather than made minAvailable 1.
+          if (plan.status.replicas > 0) st = apply(kPdbs, RenderPdb(e, plan.status.replicas));
         } else if (st.ok()) {
           Result del = api_->Delete(kPdbs, ns, op::PdbName(name));
           if (!del.ok() && !del.not_found()) st = del.status;

@@ -92,6 +92,11 @@ struct ObservedCredential {
   // Why the operator cannot authenticate (no such Secret, no password key, a password that does
   // not match the digest); empty when it can. Membership changes wait while it is set.
   std::string problem;
+  // Why a member's pod made now could not start, empty when it could: the Secret every member's
+  // CORRAL_SUPER_DIGEST is read from (a required secretKeyRef) is the user's and does not exist,
+  // or lacks the digest key, so the kubelet refuses the container (CreateContainerConfigError).
+  // Running members keep the digest they started with; no pod is deleted while it is set.
+  std::string digest_problem;
 };
 
 struct ObservedClaim {

@@ -213,9 +213,16 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
                   "creating the first configuration with " + std::to_string(size) + " voters"));
       }
       s.phase = "Bootstrapping";
-      SetConditions(&p, C("False", "Bootstrapping", "waiting for the first quorum"),
-                    C("True", "Bootstrapping",
-                      std::to_string(ready) + "/" + std::to_string(size) + " voters serving"),
+      Condition progressing =
+          C("True", "Bootstrapping",
+            std::to_string(ready) + "/" + std::to_string(size) + " voters serving");
+      if (!o.credential.digest_problem.empty()) {
+        // The StatefulSet is made anyway: its pods start once the Secret exists.
+        progressing = C("False", "SuperDigestSecretMissing",
+                        o.credential.digest_problem + ": the members' pods cannot start");
+        WarnOnChange(o, &p, "Progressing", progressing.reason, progressing.message);
+      }
+      SetConditions(&p, C("False", "Bootstrapping", "waiting for the first quorum"), progressing,
                     C("False", "Bootstrapping", ""));
       p.requeue = true;
       return p;
@@ -234,6 +241,9 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       obs.replicas = o.observer_statefulset.replicas;
       p.actions.push_back(obs);
     }
+    // status.replicas keeps the voters last recorded (else the StatefulSet's size): it sizes
+    // the PodDisruptionBudget, which must not fall to minAvailable 1 exactly now.
+    s.replicas = o.status_replicas > 0 ? o.status_replicas : o.statefulset.replicas;
     s.phase = "QuorumLost";
     const std::string msg = "no member serves: the live configuration cannot be read";
     SetConditions(&p, C("False", "QuorumLost", msg),
@@ -724,7 +734,18 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       extra.empty() && missing.empty() && extra_observers.empty() && missing_observers.empty() &&
       o.statefulset.replicas == sts_replicas &&
       (!o.observer_statefulset.exists || o.observer_statefulset.replicas == observer_sts_replicas);
-  if (membership_settled && !o.statefulset.update_revision.empty()) {
+  // Both StatefulSet controllers have seen their current templates. Until then a pod of a set
+  // whose template just changed matches that set's stale update revision and looks current: the
+  // order would lose "observers first", and an image could be recorded as current while pods
+  // still run the old one. Nothing is restarted or recorded until both have.
+  const bool revisions_known =
+      o.statefulset.revision_current &&
+      (!o.observer_statefulset.exists || o.observer_statefulset.revision_current);
+  const bool upgrading = !o.statefulset.image.empty() && o.statefulset.image != o.current_image;
+  bool rollout_pending = false;
+  if (membership_settled && !o.statefulset.update_revision.empty() && !revisions_known) {
+    rollout_pending = true;
+  } else if (membership_settled && !o.statefulset.update_revision.empty()) {
     auto id_of = [](const ObservedPod& pod) {
       return pod.observer ? ObserverIdOfOrdinal(pod.ordinal) : IdOfOrdinal(pod.ordinal);
     };
@@ -739,40 +760,66 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         outdated.push_back(&pod);
       }
     }
-    const bool upgrading = !o.statefulset.image.empty() && o.statefulset.image != o.current_image;
+    auto is_outdated = [&](const ObservedPod& pod) {
+      return std::find(outdated.begin(), outdated.end(), &pod) != outdated.end();
+    };
     const std::string kind = upgrading ? "Upgrading" : "Restarting";
     const ObservedPod* target = nullptr;
-    if (!outdated.empty() && !any_deleting) {
-      // A member that does not serve anyway may be restarted at once: it repairs a rollout
-      // stuck on a bad revision without taking away anything that serves.
+    if (!outdated.empty() && !any_deleting && !o.credential.digest_problem.empty()) {
+      // A pod deleted now would not start again.
+      refused_reason = "SuperDigestSecretMissing";
+      refused_message = "restart of " + std::to_string(outdated.size()) +
+                        " members waits: " + o.credential.digest_problem;
+    } else if (!outdated.empty() && !any_deleting) {
+      // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
+      // client Service's endpoints), which follows the member's own answer by up to a readiness
+      // probe period. Voters whose pod is not Ready: on the update revision, a restarted member
+      // whose probe has not passed yet, which holds every next restart; on an old revision
+      // (a probe the new template fixes), members Kubernetes counts as down already.
+      std::set<int> unready_voters;
+      bool unready_restarted = false;
+      for (const ObservedPod& pod : o.pods) {
+        if (pod.observer || voters.count(IdOfOrdinal(pod.ordinal)) == 0 || pod.ready) continue;
+        unready_voters.insert(IdOfOrdinal(pod.ordinal));
+        unready_restarted |= !is_outdated(pod);
+      }
+      // A member that answers and says it does not serve may be restarted out of turn: it
+      // repairs a rollout stuck on a bad revision. Only when the voters known to serve besides
+      // it make a quorum and every other voter's pod is Ready, so that it takes nothing away.
+      // A member that does not answer is not known not to serve (a probe that timed out), and
+      // is never restarted this way.
       for (const ObservedPod* pod : outdated) {
-        if (!Serving(o, id_of(*pod))) {
+        const int id = id_of(*pod);
+        const ObservedMember* m = Member(o, id);
+        if (m == nullptr || !m->reachable || m->serving) continue;
+        std::set<int> others_unready = unready_voters;
+        others_unready.erase(id);
+        if (quorum_up && serving >= Quorum(static_cast<int>(voters.size())) &&
+            others_unready.empty()) {
           target = pod;
           break;
         }
       }
-      // Kubernetes counts a member by its pod's Ready condition (the PodDisruptionBudget, the
-      // client Service's endpoints), which follows the member's own answer by up to a readiness
-      // probe period: a serving member whose pod is not Ready yet still counts as down there,
-      // so the next member goes down only once every voter's pod is Ready too.
-      bool voter_pods_ready = true;
-      for (const ObservedPod& pod : o.pods) {
-        if (!pod.observer && voters.count(IdOfOrdinal(pod.ordinal)) != 0 && !pod.ready) {
-          voter_pods_ready = false;
-        }
-      }
-      if (target == nullptr && healthy && observers_not_serving.empty() && voter_pods_ready) {
+      if (target == nullptr && healthy && observers_not_serving.empty() && !unready_restarted) {
         // Observers first (they count toward nothing), then followers, by descending
-        // ordinal; the leader last.
+        // ordinal; the leader last. While some voters' pods are not Ready (all on an old
+        // revision), only they and observers: a Ready voter would be one more Kubernetes
+        // counts as down.
+        std::vector<const ObservedPod*> eligible;
+        for (const ObservedPod* pod : outdated) {
+          if (unready_voters.empty() || pod->observer || unready_voters.count(id_of(*pod)) != 0) {
+            eligible.push_back(pod);
+          }
+        }
         auto rank = [&](const ObservedPod* pod) {
           return pod->observer ? 0 : id_of(*pod) == leader ? 2 : 1;
         };
-        std::sort(outdated.begin(), outdated.end(),
+        std::sort(eligible.begin(), eligible.end(),
                   [&](const ObservedPod* a, const ObservedPod* b) {
                     if (rank(a) != rank(b)) return rank(a) < rank(b);
                     return a->ordinal > b->ordinal;
                   });
-        target = outdated.front();
+        if (!eligible.empty()) target = eligible.front();
       } else if (target == nullptr && (!healthy || !observers_not_serving.empty())) {
         const Block b = healthy
                             ? Block{"MembersNotInSync",
@@ -811,9 +858,13 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
         progress_reason = kind;
         progress_message = "waiting for the restarted member to serve and sync";
       }
-    } else if (!o.statefulset.image.empty() && o.statefulset.revision_current) {
+    } else if (!o.statefulset.image.empty() && revisions_known) {
       s.current_image = o.statefulset.image;  // every member runs the current template
     }
+  }
+  if (rollout_pending && progress_reason.empty() && refused_reason.empty()) {
+    progress_reason = "RolloutPending";
+    progress_message = "waiting for the StatefulSet controller to see the new pod template";
   }
 
   // --- Claims of recorded scale-ins, per reclaim policy, once their pods are gone. ----------
@@ -884,6 +935,12 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
     progress_reason = "AddingMember";
     progress_message = "observers " + Ids(observers_not_serving) + " catching up";
   }
+  if (!o.credential.digest_problem.empty() && progress_reason.empty()) {
+    // Said whatever else waits: any pod made now (a restart, a node lost) would not start.
+    refused_reason = "SuperDigestSecretMissing";
+    refused_message = o.credential.digest_problem +
+                      ": a member's pod made now cannot start (its CORRAL_SUPER_DIGEST)";
+  }
   Condition progressing = C("False", "Reconciled", "the ensemble matches the spec");
   if (!refused_reason.empty() && progress_reason.empty()) {
     progressing = C("False", refused_reason, refused_message);
@@ -897,11 +954,12 @@ ReconcilePlan Plan(const Desired& d, const Observed& o) {
       !extra.empty() || !missing.empty() || !extra_observers.empty() || !missing_observers.empty();
   if (!quorum_up) {
     s.phase = "QuorumLost";
-  } else if (progress_reason == "Upgrading") {
+  } else if (progress_reason == "Upgrading" || (progress_reason == "RolloutPending" && upgrading)) {
     s.phase = "Upgrading";
   } else if (progress_reason == "Restarting") {
     s.phase = "Restarting";
-  } else if (!progress_reason.empty() || membership_pending) {
+  } else if ((!progress_reason.empty() && progress_reason != "RolloutPending") ||
+             membership_pending) {
     s.phase = "Scaling";
   } else if (!all_serving || !observers_unreachable.empty()) {
     s.phase = "Degraded";
