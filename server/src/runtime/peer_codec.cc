@@ -48,17 +48,23 @@ const char* BodyName(const peer::PeerFrame& frame) {
   return "empty";
 }
 
+// Fills in the header of `out` (kPeerFrameHeaderBytes reserved, then payload_bytes written):
+// the payload's length and masked CRC32C.
+void SealFrame(size_t payload_bytes, std::string* out) {
+  CORRAL_ASSERT(out->size() == kPeerFrameHeaderBytes + payload_bytes,
+                "a peer frame's size differs from the size computed for it");
+  const char* payload = out->data() + kPeerFrameHeaderBytes;
+  PutFixed32(out->data(), static_cast<uint32_t>(payload_bytes));
+  PutFixed32(out->data() + 4, crc32c::Mask(crc32c::Value(payload, payload_bytes)));
+}
+
 // Serializes `frame` behind a header. The caller checked the size against the limits.
 std::string Frame(const peer::PeerFrame& frame, size_t payload_bytes) {
   std::string out;
   out.reserve(kPeerFrameHeaderBytes + payload_bytes);
   out.resize(kPeerFrameHeaderBytes);
   frame.AppendToString(&out);
-  CORRAL_ASSERT(out.size() == kPeerFrameHeaderBytes + payload_bytes,
-                "protobuf wrote a different size than it computed");
-  const char* payload = out.data() + kPeerFrameHeaderBytes;
-  PutFixed32(out.data(), static_cast<uint32_t>(payload_bytes));
-  PutFixed32(out.data() + 4, crc32c::Mask(crc32c::Value(payload, payload_bytes)));
+  SealFrame(payload_bytes, &out);
   return out;
 }
 
@@ -197,11 +203,7 @@ StatusOr<std::string> EncodeMessageFrame(uint64_t ensemble_id, Message message,
     PutVarint(entry_bytes[i], &out);
     storage::AppendLogEntryBytes(entries[i], &out);
   }
-  CORRAL_ASSERT(out.size() == kPeerFrameHeaderBytes + payload_bytes,
-                "a peer frame's size differs from the size computed for it");
-  const char* payload = out.data() + kPeerFrameHeaderBytes;
-  PutFixed32(out.data(), static_cast<uint32_t>(payload_bytes));
-  PutFixed32(out.data() + 4, crc32c::Mask(crc32c::Value(payload, payload_bytes)));
+  SealFrame(payload_bytes, &out);
   return out;
 }
 
