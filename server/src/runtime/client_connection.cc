@@ -9,6 +9,18 @@ namespace corral {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// A frame's length prefix: 4 bytes, big-endian (jute).
+uint32_t FrameLength(const char* header) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(header[0])) << 24) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(header[1])) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(header[2])) << 8) |
+         static_cast<uint32_t>(static_cast<uint8_t>(header[3]));
+}
+
+}  // namespace
+
 ClientConnection::ClientConnection(asio::ip::tcp::socket socket, Node* node,
                                    ConnectionLimits limits)
     : socket_(std::move(socket)), node_(node), limits_(limits) {
@@ -119,11 +131,7 @@ bool ClientConnection::CheckLength(const char* header) {
       return false;
     }
   }
-  uint32_t raw = (static_cast<uint32_t>(static_cast<uint8_t>(header[0])) << 24) |
-                 (static_cast<uint32_t>(static_cast<uint8_t>(header[1])) << 16) |
-                 (static_cast<uint32_t>(static_cast<uint8_t>(header[2])) << 8) |
-                 static_cast<uint32_t>(static_cast<uint8_t>(header[3]));
-  auto length = static_cast<int32_t>(raw);
+  auto length = static_cast<int32_t>(FrameLength(header));
   if (length < 0 || length > limits_.frame_max_bytes) {
     CORRAL_LOG(kWarn) << "closing connection from " << remote_ip_ << ":" << remote_port_
                       << ": frame length " << length << " is outside 0.." << limits_.frame_max_bytes
@@ -146,10 +154,7 @@ size_t ClientConnection::HandleFrames(const char* data, size_t size) {
     }
     if (!length_checked && !CheckLength(data + at)) break;
     length_checked = true;
-    const size_t length = (static_cast<size_t>(static_cast<uint8_t>(data[at])) << 24) |
-                          (static_cast<size_t>(static_cast<uint8_t>(data[at + 1])) << 16) |
-                          (static_cast<size_t>(static_cast<uint8_t>(data[at + 2])) << 8) |
-                          static_cast<size_t>(static_cast<uint8_t>(data[at + 3]));
+    const size_t length = FrameLength(data + at);
     if (size - at - 4 < length) break;  // the rest of the body is still on its way
     node_->OnFrame(session_, std::string(data + at + 4, length));
     at += 4 + length;
