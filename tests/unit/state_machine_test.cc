@@ -21,6 +21,7 @@
 #include "jute/writer.h"
 #include "statemachine/acl.h"
 #include "statemachine/data_tree.h"
+#include "statemachine/path.h"
 #include "statemachine/quota.h"
 #include "statemachine/txn.h"
 #include "statemachine/write_op.h"
@@ -293,7 +294,7 @@ void ExpectConsistent(const DataTree& t) {
     ++count;
     size += static_cast<int64_t>(p.size() + n.data.size());
     for (const auto& c : n.children) {
-      EXPECT_NE(t.Find(p == "/" ? "/" + c : p + "/" + c), nullptr) << p << " child " << c;
+      EXPECT_NE(t.Find(path::Join(p, c)), nullptr) << p << " child " << c;
     }
     if (n.ephemeral_owner == zk::kContainerEphemeralOwner) {
       containers.insert(p);

@@ -1,5 +1,6 @@
 #include "statemachine/data_tree.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "base/assert.h"
@@ -239,9 +240,7 @@ DataTree::SubtreeTotals DataTree::TotalsUnder(const std::string& p) const {
     const Znode* n = Find(current);
     totals.nodes++;
     totals.data_bytes += static_cast<int64_t>(n->data.size());
-    for (const auto& child : n->children) {
-      stack.push_back(current == "/" ? "/" + child : current + "/" + child);
-    }
+    for (std::string_view child : n->children) stack.push_back(path::Join(current, child));
   }
   return totals;
 }
@@ -260,9 +259,10 @@ void DataTree::ForEach(const std::function<void(const std::string&, const Znode&
     const Znode* n = Find(p);
     CORRAL_ASSERT(n != nullptr, "child index names a missing node");
     fn(p, *n);
-    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) {
-      stack.push_back(p == "/" ? "/" + *it : p + "/" + *it);
-    }
+    // Pushed in order, then reversed: the stack pops the first child first.
+    size_t first_child = stack.size();
+    for (std::string_view child : n->children) stack.push_back(path::Join(p, child));
+    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(first_child), stack.end());
   }
 }
 

@@ -40,7 +40,7 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
   // A name above every child the parent has so far (sorted sibling order) cannot be one of
   // them, so the path is new: no lookup needed. The children index and the node index agree
   // (every node is its parent's child), which is what makes that proof hold.
-  bool in_order = parent.children.empty() || name > std::string_view(*parent.children.rbegin());
+  bool in_order = parent.children.empty() || name > parent.children.last();
   int64_t size = static_cast<int64_t>(p.size() + node.data.size());
   int64_t owner = node.ephemeral_owner;
   NodeIndex::Entry* entry;

@@ -67,4 +67,13 @@ bool IsUnder(std::string_view p, std::string_view prefix) {
          (p.size() == prefix.size() || p[prefix.size()] == '/');
 }
 
+std::string Join(std::string_view parent, std::string_view name) {
+  std::string joined;
+  joined.reserve(parent.size() + 1 + name.size());
+  joined.append(parent);
+  if (parent != "/") joined.push_back('/');
+  joined.append(name);
+  return joined;
+}
+
 }  // namespace corral::path
