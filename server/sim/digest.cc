@@ -11,9 +11,9 @@ uint64_t StateDigest(const StateMachine& state) {
   Hasher h;
   h.AddSigned(state.last_applied_zxid());
   state.tree().ForEach([&h](const std::string& path, const Znode& n) {
-    h.Add(path).Add(n.data).Add(n.data_null ? 1 : 0);
+    h.Add(path).Add(n.data.view()).Add(n.data.is_null() ? 1 : 0);
     h.AddSigned(n.czxid).AddSigned(n.mzxid).AddSigned(n.ctime).AddSigned(n.mtime);
-    h.AddSigned(n.pzxid).AddSigned(n.version).AddSigned(n.aversion).AddSigned(n.cversion);
+    h.AddSigned(n.pzxid()).AddSigned(n.version).AddSigned(n.aversion).AddSigned(n.cversion());
     h.AddSigned(n.ephemeral_owner).Add(n.children.size());
     if (n.acl == nullptr) {
       h.Add(~0ULL);

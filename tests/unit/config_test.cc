@@ -131,6 +131,8 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.super_digest, b.super_digest);
   EXPECT_EQ(a.container_check_interval_ms, b.container_check_interval_ms);
   EXPECT_EQ(a.container_max_per_minute, b.container_max_per_minute);
+  EXPECT_EQ(a.commit_log_count, b.commit_log_count);
+  EXPECT_EQ(a.commit_log_bytes, b.commit_log_bytes);
   EXPECT_EQ(a.log_level, b.log_level);
   EXPECT_EQ(a.admin_enable_server, b.admin_enable_server);
   EXPECT_EQ(a.admin_server_address, b.admin_server_address);
@@ -184,6 +186,8 @@ TEST(ConfigDefaults, MinimalStandaloneTakesZooKeeperDefaults) {
   EXPECT_EQ(c.super_digest, "");
   EXPECT_EQ(c.container_check_interval_ms, 60000);
   EXPECT_EQ(c.container_max_per_minute, 10000);
+  EXPECT_EQ(c.commit_log_count, 500);
+  EXPECT_EQ(c.commit_log_bytes, 4 << 20);
   EXPECT_EQ(c.log_level, "info");
   EXPECT_TRUE(c.admin_enable_server);
   EXPECT_EQ(c.admin_server_port, 8080);
@@ -260,6 +264,8 @@ enforceQuota=true
 DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=
 znode.container.checkIntervalMs=1000
 znode.container.maxPerMinute=50
+commitLogCount=700
+commitLogBytes=1048576
 logLevel=DEBUG
 admin.enableServer=false
 admin.serverAddress=127.0.0.3
@@ -303,6 +309,8 @@ TEST(ConfigKeys, EveryKeyIsApplied) {
   EXPECT_EQ(c.super_digest, "super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
   EXPECT_EQ(c.container_check_interval_ms, 1000);
   EXPECT_EQ(c.container_max_per_minute, 50);
+  EXPECT_EQ(c.commit_log_count, 700);
+  EXPECT_EQ(c.commit_log_bytes, 1048576);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_FALSE(c.admin_enable_server);
   EXPECT_EQ(c.admin_server_address, "127.0.0.3");
@@ -666,6 +674,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "zookeeper.DigestAuthenticationProvider.superDigest", "user:base64"},
         BadCase{"znode.container.checkIntervalMs=0\n", "znode.container.checkIntervalMs",
                 "positive integer"},
+        BadCase{"commitLogCount=0\n", "commitLogCount", "positive integer"},
+        BadCase{"commitLogBytes=-1\n", "commitLogBytes", "integer"},
         BadCase{"znode.container.maxPerMinute=x\n", "znode.container.maxPerMinute",
                 "positive integer"},
         BadCase{"logLevel=verbose\n", "logLevel", "debug, info, warn or error"},
@@ -1190,6 +1200,8 @@ DigestAuthenticationProvider.superDigest: "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 znode.container:
   checkIntervalMs: 1000
   maxPerMinute: 50
+commitLogCount: 700
+commitLogBytes: 1048576
 logLevel: DEBUG
 admin:
   enableServer: false

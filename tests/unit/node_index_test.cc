@@ -17,7 +17,7 @@ namespace {
 
 Znode NodeWithData(std::string data) {
   Znode n;
-  n.data = std::move(data);
+  n.data.Assign(data, false);
   return n;
 }
 
@@ -31,7 +31,7 @@ void ExpectSameAs(const NodeIndex& index, const std::unordered_map<std::string, 
       EXPECT_EQ(e, nullptr) << key;
     } else {
       ASSERT_NE(e, nullptr) << key;
-      EXPECT_EQ(e->path, key);
+      EXPECT_EQ(e->path(), key);
       EXPECT_EQ(e->node.data, it->second);
     }
   }

@@ -110,8 +110,8 @@ TEST_F(SnapshotTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(StateDifference(sm, *loaded), "");
   EXPECT_EQ(loaded_info.digest, written.digest);
   EXPECT_EQ(loaded_info.last_zxid, sm.last_applied_zxid());
-  EXPECT_EQ(loaded->tree().Find("/zookeeper/config")->data.substr(0, 8), "server.1");
-  EXPECT_TRUE(loaded->tree().Find("/app/null")->data_null);
+  EXPECT_EQ(loaded->tree().Find("/zookeeper/config")->data.view().substr(0, 8), "server.1");
+  EXPECT_TRUE(loaded->tree().Find("/app/null")->data.is_null());
   EXPECT_EQ(loaded->tree().Find("/zookeeper/config")->aversion, -1);
 
   // Nodes that shared an ACL list still share one object, and new nodes intern into it.

@@ -276,7 +276,7 @@ std::string StatString(const zk::Stat& s) {
 std::string Dump(const DataTree& t) {
   std::ostringstream o;
   t.ForEach([&](const std::string& p, const Znode& n) {
-    o << p << " data=" << n.data << " " << StatString(n.ToStat()) << " acl=" << AclString(*n.acl)
+    o << p << " data=" << n.data.view() << " " << StatString(n.ToStat()) << " acl=" << AclString(*n.acl)
       << " children=";
     for (const auto& c : n.children) o << c << ",";
     o << "\n";
@@ -2139,7 +2139,7 @@ void SetQuota(Harness& h, const std::string& p, const std::string& limits) {
 }
 
 std::string StatsOf(const Harness& h, const std::string& p) {
-  return h.sm.tree().Find(std::string(kQuotaPath) + p + "/zookeeper_stats")->data;
+  return h.sm.tree().Find(std::string(kQuotaPath) + p + "/zookeeper_stats")->data.str();
 }
 
 StateMachineOptions Enforcing() {

@@ -148,10 +148,10 @@ inline std::string StateDifference(const StateMachine& a, const StateMachine& b)
       out << p << " missing";
       return;
     }
-    bool same = n.data == m->data && n.data_null == m->data_null && n.czxid == m->czxid &&
+    bool same = n.data == m->data && n.data.is_null() == m->data.is_null() && n.czxid == m->czxid &&
                 n.mzxid == m->mzxid && n.ctime == m->ctime && n.mtime == m->mtime &&
-                n.pzxid == m->pzxid && n.version == m->version && n.aversion == m->aversion &&
-                n.cversion == m->cversion && n.ephemeral_owner == m->ephemeral_owner &&
+                n.pzxid() == m->pzxid() && n.version == m->version && n.aversion == m->aversion &&
+                n.cversion() == m->cversion() && n.ephemeral_owner == m->ephemeral_owner &&
                 n.children == m->children && (n.acl == nullptr) == (m->acl == nullptr) &&
                 (n.acl == nullptr || *n.acl == *m->acl) && n.ToStat() == m->ToStat();
     if (!same) out << p << " differs";

@@ -66,6 +66,11 @@ struct Config {
   std::string super_digest;  // DigestAuthenticationProvider.superDigest: "super:base64(sha1)"
   int64_t container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
   int64_t container_max_per_minute = 10000;     // znode.container.maxPerMinute
+  // Applied entries a member keeps in memory to catch up a lagging follower without a snapshot:
+  // at least commit_log_count (ZooKeeper's zookeeper.commitLogCount), more while they take at
+  // most commit_log_bytes (Corral's own).
+  int64_t commit_log_count = 500;
+  int64_t commit_log_bytes = 4 << 20;
   std::string log_level = "info";
   std::string log_file;  // logFile (Corral's own): empty means standard output
 

@@ -788,6 +788,14 @@ const KeyRule kKeyRules[] = {
      [](Builder& b, const Setting& s) {
        return b.SetInt(s, 1, kInt32Max, &b.config().container_max_per_minute);
      }},
+    {"commitLogCount", false,
+     [](Builder& b, const Setting& s) {
+       return b.SetInt(s, 1, kInt32Max, &b.config().commit_log_count);
+     }},
+    {"commitLogBytes", false,
+     [](Builder& b, const Setting& s) {
+       return b.SetInt(s, 0, int64_t{1} << 40, &b.config().commit_log_bytes);
+     }},
     {"logLevel", false, ApplyLogLevel},
     {"logFile", false,
      [](Builder& b, const Setting& s) { return b.SetPath(s, &b.config().log_file); }},

@@ -66,10 +66,11 @@ struct ReplicaOptions {
   size_t append_bytes_max = 1 << 20;
   // Append messages a leader keeps unanswered per follower before it waits.
   int inflight_appends_max = 64;
-  // Applied entries kept in memory to catch up followers; older ones are dropped, and a
-  // follower that needs them gets a snapshot.
-  size_t cached_bytes_max = 64 << 20;
-  size_t cached_entries_min = 1000;
+  // Applied entries kept in memory to catch up followers: at least cached_entries_min, more
+  // while they take at most cached_bytes_max; older ones are dropped, and a follower that needs
+  // them gets a snapshot. (zoo.cfg's commitLogCount and commitLogBytes.)
+  size_t cached_bytes_max = 4 << 20;
+  size_t cached_entries_min = 500;
 };
 
 // The state the core starts from: the persisted HardState, and the log as recovery found it.

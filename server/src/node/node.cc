@@ -737,7 +737,7 @@ std::string Node::ExecuteLocal(ClientSession* s, const PendingRequest& req) {
         const Znode* n = tree.Find(p);
         if (n == nullptr)
           send_event(zk::kEventNodeDeleted, p);
-        else if (n->pzxid > sw.relative_zxid)
+        else if (n->pzxid() > sw.relative_zxid)
           send_event(zk::kEventNodeChildrenChanged, p);
         else
           watches_.AddChild(p, s->id);
@@ -923,7 +923,7 @@ void Node::ReapContainers() {
   const DataTree& tree = state_.tree();
   for (const auto& p : tree.containers()) {
     const Znode* n = tree.Find(p);
-    if (n != nullptr && n->cversion > 0 && n->children.empty()) doomed.push_back(p);
+    if (n != nullptr && n->cversion() > 0 && n->children.empty()) doomed.push_back(p);
   }
   if (config_.extended_types_enabled) {
     for (const auto& p : tree.ttl_nodes()) {

@@ -160,6 +160,8 @@ Status Server::RecoverReplica() {
   }
   replica_options.election_timeout_ticks = 10;
   replica_options.heartbeat_ticks = 1;
+  replica_options.cached_entries_min = static_cast<size_t>(config_.commit_log_count);
+  replica_options.cached_bytes_max = static_cast<size_t>(config_.commit_log_bytes);
   consensus::RecoveredLog log;
   log.applied_zxid = recovered->state.last_applied_zxid();
   log.entries = std::move(recovered->unapplied);

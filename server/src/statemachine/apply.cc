@@ -50,8 +50,8 @@ StateMachine::StateMachine(StateMachineOptions options) : options_(std::move(opt
   // ZooKeeper builds these without touching cversion/pzxid of their parents.
   for (const char* p : {"/", kZooKeeperPath}) {
     Znode* n = tree_.FindMutable(p);
-    n->cversion = 0;
-    n->pzxid = 0;
+    n->set_cversion(0);
+    n->set_pzxid(0);
   }
   tree_.FindMutable(kConfigPath)->aversion = -1;  // as ZooKeeper builds it
 }
@@ -92,7 +92,7 @@ int32_t StateMachine::ApplyCreate(const OpContext& ctx, int32_t type, const zk::
   std::string p = requested;
   if (sequential) {
     char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%010d", parent->cversion);
+    std::snprintf(suffix, sizeof suffix, "%010d", parent->cversion());
     p += suffix;
   }
   if (!path::IsValid(p)) return zk::kBadArguments;
@@ -146,7 +146,7 @@ int32_t StateMachine::ApplyDelete(const OpContext& ctx, int32_t type,
     if (!node->children.empty()) return zk::kNotEmpty;
     NodeKind kind = KindOf(node->ephemeral_owner, options_.extended_types_enabled);
     if (kind == NodeKind::kContainer) {
-      if (node->cversion <= 0) return zk::kBadVersion;
+      if (node->cversion() <= 0) return zk::kBadVersion;
     } else if (kind == NodeKind::kTtl) {
       if (ctx.txn.time_ms - node->mtime <= TtlOf(node->ephemeral_owner)) return zk::kBadVersion;
     } else {
@@ -275,8 +275,8 @@ ApplyResult StateMachine::ApplyReconfig(const Txn& txn) {
   ApplyResult result;
   constexpr std::string_view kErrorPrefix = "error:";
   if (txn.request->compare(0, kErrorPrefix.size(), kErrorPrefix) == 0) {
-    result.err = static_cast<int32_t>(std::strtol(txn.request->c_str() + kErrorPrefix.size(),
-                                                  nullptr, 10));
+    result.err =
+        static_cast<int32_t>(std::strtol(txn.request->c_str() + kErrorPrefix.size(), nullptr, 10));
     if (result.err == zk::kOk) result.err = zk::kMarshallingError;
     return result;
   }

@@ -12,7 +12,8 @@
 // sorted order) go to the end of the last chunk without a search.
 //
 // Most znodes are leaves, so the chunks are allocated with the first child: a leaf pays one
-// pointer.
+// pointer. The two counters only a parent needs (pzxid, cversion) live here for the same reason
+// (Znode reads them through pzxid() and cversion()).
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -67,6 +68,14 @@ class ChildNames {
     std::string_view name_;
   };
 
+  // The zxid of the last change of the children (unset: the znode's czxid, as when created) and
+  // the number of children ever created here.
+  struct ParentCounters {
+    int32_t cversion = 0;
+    bool has_pzxid = false;
+    int64_t pzxid = 0;
+  };
+
   // A chunk grows to about this many bytes before it splits.
   static constexpr size_t kChunkBytesMax = 2048;
 
@@ -99,6 +108,13 @@ class ChildNames {
   friend bool operator==(const ChildNames& a, const ChildNames& b);
   friend bool operator==(const ChildNames& a, const std::set<std::string>& b);
 
+  // Null while no child was ever added and no counter set.
+  const ParentCounters* counters() const { return rep_ == nullptr ? nullptr : &rep_->counters; }
+  ParentCounters& mutable_counters() {
+    if (rep_ == nullptr) rep_ = std::make_unique<Rep>();
+    return rep_->counters;
+  }
+
   // Heap bytes held (for tests that check the representation stays compact).
   size_t allocated_bytes() const;
 
@@ -106,6 +122,7 @@ class ChildNames {
   struct Rep {
     std::vector<Chunk> chunks;  // in order; none is empty
     size_t size = 0;
+    ParentCounters counters;
   };
   struct Position {
     size_t chunk = 0;

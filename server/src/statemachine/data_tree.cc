@@ -30,7 +30,7 @@ zk::Stat Znode::ToStat() const {
   s.version = version;
   // ZooKeeper keeps the number of child creations and reports changes: every created child
   // that is gone was also deleted once (DataNode.copyStat).
-  s.cversion = static_cast<int32_t>(static_cast<uint32_t>(cversion) * 2u -
+  s.cversion = static_cast<int32_t>(static_cast<uint32_t>(cversion()) * 2u -
                                     static_cast<uint32_t>(children.size()));
   s.aversion = aversion;
   // Clients see the owner of real ephemerals only; container and TTL markers read as 0
@@ -40,7 +40,7 @@ zk::Stat Znode::ToStat() const {
   s.ephemeral_owner = marker ? 0 : ephemeral_owner;
   s.data_length = static_cast<int32_t>(data.size());
   s.num_children = static_cast<int32_t>(children.size());
-  s.pzxid = pzxid;
+  s.pzxid = pzxid();
   return s;
 }
 
@@ -78,11 +78,16 @@ Znode* DataTree::FindMutable(const std::string& p) {
 
 AclRef DataTree::InternAcl(const zk::AclList& acl) {
   auto it = acl_cache_.find(acl);
-  if (it != acl_cache_.end()) {
-    if (auto live = it->second.lock()) return live;
+  if (it != acl_cache_.end()) return it->second;
+  // The cache holds every list it gave out; lists no znode holds any more (only the cache does)
+  // go when it has doubled since the last sweep, so distinct lists cost amortized constant time
+  // and the cache stays within twice the lists in use.
+  if (acl_cache_.size() >= 2 * acl_cache_size_after_sweep_ && acl_cache_.size() >= 64) {
+    std::erase_if(acl_cache_, [](const auto& cached) { return cached.second.use_count() == 1; });
+    acl_cache_size_after_sweep_ = acl_cache_.size();
   }
-  auto ref = std::make_shared<const zk::AclList>(acl);
-  acl_cache_[acl] = ref;
+  AclRef ref = AclRef::Make(acl);
+  acl_cache_.emplace(acl, ref);
   return ref;
 }
 
@@ -120,7 +125,7 @@ Znode* DataTree::Create(const std::string& p, std::string data, bool data_null, 
   CORRAL_ASSERT(parent_entry != nullptr, "Create without a parent");
   Znode* parent = &parent_entry->node;
   if (undo != nullptr) {
-    undo->Add([this, p, old_cversion = parent->cversion, old_pzxid = parent->pzxid] {
+    undo->Add([this, p, old_cversion = parent->cversion(), old_pzxid = parent->pzxid()] {
       Znode* n = FindMutable(p);
       approximate_data_size_ -= static_cast<int64_t>(p.size() + n->data.size());
       IndexOwner(p, n->ephemeral_owner, false);
@@ -128,20 +133,19 @@ Znode* DataTree::Create(const std::string& p, std::string data, bool data_null, 
       nodes_.Erase(p);
       Znode* par = FindMutable(std::string(path::Parent(p)));
       par->children.Erase(path::Basename(p));
-      par->cversion = old_cversion;
-      par->pzxid = old_pzxid;
+      par->set_cversion(old_cversion);
+      par->set_pzxid(old_pzxid);
     });
   }
   // Names often grow (sequential nodes, bulk loads): try the end first.
   parent->children.Insert(path::Basename(p), /*at_end=*/true);
-  parent->cversion++;
-  parent->pzxid = zxid;
+  parent->set_cversion(parent->cversion() + 1);
+  parent->set_pzxid(zxid);
   Znode n;
   approximate_data_size_ += static_cast<int64_t>(p.size() + data.size());
-  n.data = std::move(data);
-  n.data_null = data_null;
+  n.data.Assign(data, data_null);
   n.acl = std::move(acl);
-  n.czxid = n.mzxid = n.pzxid = zxid;
+  n.czxid = n.mzxid = zxid;  // and so pzxid
   n.ctime = n.mtime = time_ms;
   n.ephemeral_owner = owner;
   auto [entry, inserted] = nodes_.Emplace(p, std::move(n));
@@ -158,10 +162,10 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   Znode* parent = FindMutable(std::string(path::Parent(p)));
   CORRAL_ASSERT(parent != nullptr, "node without parent");
   if (undo != nullptr) {
-    undo->Add([this, p, saved = node, old_pzxid = parent->pzxid]() mutable {
+    undo->Add([this, p, saved = node, old_pzxid = parent->pzxid()]() mutable {
       Znode* par = FindMutable(std::string(path::Parent(p)));
       par->children.Insert(path::Basename(p));
-      par->pzxid = old_pzxid;
+      par->set_pzxid(old_pzxid);
       approximate_data_size_ += static_cast<int64_t>(p.size() + saved.data.size());
       IndexOwner(p, saved.ephemeral_owner, true);
       nodes_.Emplace(p, std::move(saved));
@@ -172,7 +176,7 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   restore_path_.entries.clear();
   nodes_.Erase(p);
   parent->children.Erase(path::Basename(p));
-  parent->pzxid = zxid;  // the stored cversion counts creations only (see ToStat)
+  parent->set_pzxid(zxid);  // the stored cversion counts creations only (see ToStat)
 }
 
 void DataTree::SetData(const std::string& p, std::string data, bool data_null, int64_t zxid,
@@ -180,13 +184,12 @@ void DataTree::SetData(const std::string& p, std::string data, bool data_null, i
   Znode* n = FindMutable(p);
   CORRAL_ASSERT(n != nullptr, "SetData of a missing node");
   if (undo != nullptr) {
-    undo->Add([this, p, old_data = n->data, old_null = n->data_null, old_mzxid = n->mzxid,
-               old_mtime = n->mtime, old_version = n->version]() mutable {
+    undo->Add([this, p, old_data = n->data, old_mzxid = n->mzxid, old_mtime = n->mtime,
+               old_version = n->version]() mutable {
       Znode* m = FindMutable(p);
       approximate_data_size_ +=
           static_cast<int64_t>(old_data.size()) - static_cast<int64_t>(m->data.size());
       m->data = std::move(old_data);
-      m->data_null = old_null;
       m->mzxid = old_mzxid;
       m->mtime = old_mtime;
       m->version = old_version;
@@ -194,8 +197,7 @@ void DataTree::SetData(const std::string& p, std::string data, bool data_null, i
   }
   approximate_data_size_ +=
       static_cast<int64_t>(data.size()) - static_cast<int64_t>(n->data.size());
-  n->data = std::move(data);
-  n->data_null = data_null;
+  n->data.Assign(data, data_null);
   n->mzxid = zxid;
   n->mtime = time_ms;
   n->version++;

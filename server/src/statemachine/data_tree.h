@@ -41,6 +41,8 @@ class DataTree {
   int64_t approximate_data_size() const { return approximate_data_size_; }
 
   AclRef InternAcl(const zk::AclList& acl);
+  // Distinct ACL lists interned and not yet swept (tests).
+  size_t interned_acl_count() const { return acl_cache_.size(); }
 
   // Adds `path` under its existing parent; bumps the parent's cversion and pzxid.
   // undo (optional) records how to reverse it. Returns the new node.
@@ -108,9 +110,8 @@ class DataTree {
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
   std::set<std::string> ttl_nodes_;
-  std::map<zk::AclList, std::weak_ptr<const zk::AclList>,
-           bool (*)(const zk::AclList&, const zk::AclList&)>
-      acl_cache_;
+  std::map<zk::AclList, AclRef, bool (*)(const zk::AclList&, const zk::AclList&)> acl_cache_;
+  size_t acl_cache_size_after_sweep_ = 0;
   int64_t approximate_data_size_ = 0;
 };
 

@@ -27,7 +27,7 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
   }
   std::string_view parent_path = path::Parent(p);
   // Depth-first order: the parent is the previous node or one of its ancestors.
-  while (!restore_path_.entries.empty() && restore_path_.entries.back()->path != parent_path) {
+  while (!restore_path_.entries.empty() && restore_path_.entries.back()->path() != parent_path) {
     restore_path_.entries.pop_back();
   }
   if (restore_path_.entries.empty()) {  // another order: look it up
@@ -45,18 +45,18 @@ bool DataTree::RestoreNode(std::string p, Znode node) {
   int64_t owner = node.ephemeral_owner;
   NodeIndex::Entry* entry;
   if (in_order) {
-    entry = nodes_.EmplaceAbsent(std::move(p), std::move(node));
+    entry = nodes_.EmplaceAbsent(p, std::move(node));
     // At the end of the sorted children: constant time.
-    parent.children.Insert(path::Basename(entry->path), /*at_end=*/true);
+    parent.children.Insert(path::Basename(entry->path()), /*at_end=*/true);
   } else {
-    auto [emplaced, inserted] = nodes_.Emplace(std::move(p), std::move(node));
+    auto [emplaced, inserted] = nodes_.Emplace(p, std::move(node));
     if (!inserted) return false;
     entry = emplaced;
-    parent.children.Insert(path::Basename(entry->path));
+    parent.children.Insert(path::Basename(entry->path()));
   }
   restore_path_.entries.push_back(entry);
   approximate_data_size_ += size;
-  IndexOwner(entry->path, owner, true);
+  IndexOwner(p, owner, true);
   return true;
 }
 

@@ -1,7 +1,9 @@
 #include "statemachine/node_index.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
+#include <new>
 
 #include "base/assert.h"
 
@@ -34,16 +36,39 @@ NodeIndex::Slot NodeIndex::SlotOf(Entry* entry, uint64_t hash) {
   return (hash & ~kAddressMask) | address;
 }
 
+// Znode then path_size_ with nothing between: the path's bytes start at BlockBytes(0).
+static_assert(sizeof(NodeIndex::Entry) == sizeof(Znode) + 8 && alignof(Znode) == 8);
+
+NodeIndex::Entry* NodeIndex::Entry::Make(std::string_view path, Znode node) {
+  CORRAL_ASSERT(path.size() <= UINT32_MAX, "a path over 4 GiB");
+  // The data's bytes follow the path in the same block (ZnodeData's inline bytes).
+  size_t data_size = node.data.inline_bytes();
+  void* block = ::operator new(BlockBytes(path.size()) + data_size);
+  auto* entry = new (block) Entry(std::move(node), static_cast<uint32_t>(path.size()));
+  char* bytes = static_cast<char*>(block) + BlockBytes(0);
+  CORRAL_ASSERT(bytes == entry->path_bytes(), "Entry's path is not where its block puts it");
+  std::memcpy(bytes, path.data(), path.size());
+  if (data_size > 0) entry->node.data.MoveInline(bytes + path.size());
+  return entry;
+}
+
+void NodeIndex::Entry::Destroy(Entry* entry) {
+  if (entry == nullptr) return;
+  // Unsized: the block's inline data may have shrunk since, and the allocator knows the size.
+  entry->~Entry();
+  ::operator delete(static_cast<void*>(entry));
+}
+
 NodeIndex::~NodeIndex() { Clear(); }
 
 NodeIndex::NodeIndex(const NodeIndex& other) : slots_(other.slots_.size()), size_(other.size_) {
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot from = other.slots_[i];
-    if (from != 0) slots_[i] = SlotOf(new Entry(*EntryOf(from)), from);  // same tag, same place
+    if (from != 0) slots_[i] = SlotOf(CopyOf(EntryOf(from)), from);  // same tag, same place
   }
   for (size_t k = 0; k < other.queued_count_; ++k) {
     const Queued& from = other.queued_[(other.queued_first_ + k) & (kQueueSlots - 1)];
-    Place(new Entry(*from.entry), from.hash);
+    Place(CopyOf(from.entry), from.hash);
   }
 }
 
@@ -70,9 +95,9 @@ NodeIndex& NodeIndex::operator=(NodeIndex&& other) noexcept {
 }
 
 void NodeIndex::Clear() {
-  for (Slot slot : slots_) delete EntryOf(slot);
+  for (Slot slot : slots_) Entry::Destroy(EntryOf(slot));
   for (size_t k = 0; k < queued_count_; ++k) {
-    delete queued_[(queued_first_ + k) & (kQueueSlots - 1)].entry;
+    Entry::Destroy(queued_[(queued_first_ + k) & (kQueueSlots - 1)].entry);
   }
   slots_.clear();
   size_ = 0;
@@ -86,7 +111,7 @@ size_t NodeIndex::Probe(std::string_view path, uint64_t hash) const {
     Slot slot = slots_[i];
     if (slot == 0) return i;
     // The tag first: the entry (a likely cache miss) is read only on a probable match.
-    if ((slot & ~kAddressMask) == tag && EntryOf(slot)->path == path) return i;
+    if ((slot & ~kAddressMask) == tag && EntryOf(slot)->path() == path) return i;
     i = (i + 1) & mask();
   }
 }
@@ -97,25 +122,25 @@ NodeIndex::Entry* NodeIndex::Find(std::string_view path) const {
   if (Slot found = slots_[Probe(path, hash)]; found != 0) return EntryOf(found);
   for (size_t k = 0; k < queued_count_; ++k) {
     const Queued& q = queued_[(queued_first_ + k) & (kQueueSlots - 1)];
-    if (q.hash == hash && q.entry->path == path) return q.entry;
+    if (q.hash == hash && q.entry->path() == path) return q.entry;
   }
   return nullptr;
 }
 
-std::pair<NodeIndex::Entry*, bool> NodeIndex::Emplace(std::string path, Znode node) {
+std::pair<NodeIndex::Entry*, bool> NodeIndex::Emplace(std::string_view path, Znode node) {
   PlaceQueued();
   uint64_t hash = Hash(path);
   if (size_ > 0) {
     if (Slot present = slots_[Probe(path, hash)]; present != 0) return {EntryOf(present), false};
   }
   MakeRoomForOne();
-  auto* entry = new Entry{std::move(path), std::move(node)};
+  Entry* entry = Entry::Make(path, std::move(node));
   Place(entry, hash);
   ++size_;
   return {entry, true};
 }
 
-NodeIndex::Entry* NodeIndex::EmplaceAbsent(std::string path, Znode node) {
+NodeIndex::Entry* NodeIndex::EmplaceAbsent(std::string_view path, Znode node) {
   uint64_t hash = Hash(path);
   MakeRoomForOne();
   __builtin_prefetch(&slots_[hash & mask()], /*rw=*/1);
@@ -125,7 +150,7 @@ NodeIndex::Entry* NodeIndex::EmplaceAbsent(std::string path, Znode node) {
     queued_first_ = (queued_first_ + 1) & (kQueueSlots - 1);
     --queued_count_;
   }
-  auto* entry = new Entry{std::move(path), std::move(node)};
+  Entry* entry = Entry::Make(path, std::move(node));
   queued_[(queued_first_ + queued_count_) & (kQueueSlots - 1)] = Queued{hash, entry};
   ++queued_count_;
   ++size_;
@@ -158,7 +183,7 @@ bool NodeIndex::Erase(std::string_view path) {
   PlaceQueued();
   size_t hole = Probe(path, Hash(path));
   if (slots_[hole] == 0) return false;
-  delete EntryOf(slots_[hole]);
+  Entry::Destroy(EntryOf(slots_[hole]));
   --size_;
   // Backward shift: every later slot of the run whose home is not between the hole and itself
   // (so its probe from home would cross the hole) moves into the hole, which moves on to it.
@@ -167,7 +192,7 @@ bool NodeIndex::Erase(std::string_view path) {
     i = (i + 1) & mask();
     Slot slot = slots_[i];
     if (slot == 0) break;
-    size_t home = Hash(EntryOf(slot)->path) & mask();
+    size_t home = Hash(EntryOf(slot)->path()) & mask();
     size_t distance_from_home = (i - home) & mask();
     size_t distance_from_hole = (i - hole) & mask();
     if (distance_from_home >= distance_from_hole) {
@@ -198,7 +223,7 @@ void NodeIndex::GrowTo(size_t capacity) {
     }
     if (old[j] == 0) continue;
     Entry* entry = EntryOf(old[j]);
-    Place(entry, Hash(entry->path));
+    Place(entry, Hash(entry->path()));
   }
   PlaceQueued();
 }

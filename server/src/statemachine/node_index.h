@@ -13,8 +13,10 @@
 // down after many deletes). A slot is one word: the entry's address and 16 bits of its path's
 // hash, so a probe passes other paths' slots without reading their entries (1 in 65,536 costs
 // a read). Growing recomputes each entry's hash, reading every entry once, as the rehash of an
-// unordered_map does. Each znode lives in its own heap block together with its path (Entry),
-// so a Znode* or Entry* stays valid until that node is erased, however the index grows:
+// unordered_map does. Each znode lives in its own heap block together with its path (Entry:
+// the Znode, the path's length, its bytes, then the data's when they fit ZnodeData's inline
+// form, with no string header or second block), so a
+// Znode* or Entry* stays valid until that node is erased, however the index grows:
 // DataTree holds parent pointers across inserts. Per znode the index costs 8-16 bytes of slots
 // where unordered_map cost 8-16 bytes of buckets plus 16 in each node.
 //
@@ -33,9 +35,24 @@ namespace corral {
 
 class NodeIndex {
  public:
-  struct Entry {
-    std::string path;
+  class Entry {
+   public:
     Znode node;
+    std::string_view path() const { return std::string_view(path_bytes(), path_size_); }
+
+   private:
+    friend class NodeIndex;
+    Entry(Znode&& n, uint32_t path_size) : node(std::move(n)), path_size_(path_size) {}
+    ~Entry() = default;
+    // The path's bytes follow path_size_ in the same block.
+    const char* path_bytes() const { return reinterpret_cast<const char*>(&path_size_ + 1); }
+    static size_t BlockBytes(size_t path_size) {
+      return sizeof(Znode) + sizeof(uint32_t) + path_size;
+    }
+    static Entry* Make(std::string_view path, Znode node);
+    static void Destroy(Entry* entry);
+
+    uint32_t path_size_;
   };
 
   NodeIndex() = default;
@@ -50,11 +67,11 @@ class NodeIndex {
   Entry* Find(std::string_view path) const;
   // Adds `path` -> `node` unless `path` is present. Returns the entry for `path` (the existing
   // one when it was present: then `node` is dropped) and whether it was added.
-  std::pair<Entry*, bool> Emplace(std::string path, Znode node);
+  std::pair<Entry*, bool> Emplace(std::string_view path, Znode node);
   // Adds `path`, which the caller knows is absent (the restore proves it from the snapshot's
   // order): no key is compared. Adding a present path breaks the index; not checked.
   // Made for many in a row: the slot is written a few calls later (see queued_).
-  Entry* EmplaceAbsent(std::string path, Znode node);
+  Entry* EmplaceAbsent(std::string_view path, Znode node);
   // Removes `path` and frees its entry; false when absent.
   bool Erase(std::string_view path);
   // Sizes the slot array for `count` entries, so inserting up to that many never grows it.
@@ -69,6 +86,7 @@ class NodeIndex {
   static constexpr int kTagShift = 48;
   static constexpr uint64_t kAddressMask = (uint64_t{1} << kTagShift) - 1;
   static Slot SlotOf(Entry* entry, uint64_t hash);
+  static Entry* CopyOf(const Entry* entry) { return Entry::Make(entry->path(), entry->node); }
   static Entry* EntryOf(Slot slot) { return reinterpret_cast<Entry*>(slot & kAddressMask); }
   struct Queued {
     uint64_t hash = 0;

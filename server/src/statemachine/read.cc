@@ -10,7 +10,7 @@ namespace {
 
 // GetDataResponse: data (null stays null) then Stat; used by getData and multiRead.
 void EncodeData(jute::Writer& w, const Znode& n) {
-  if (n.data_null) {
+  if (n.data.is_null()) {
     w.WriteNullBuffer();
   } else {
     w.WriteBuffer(n.data);

@@ -41,9 +41,9 @@ class ContentDigest {
     buf[at++] = 'N';
     for (int64_t v :
          {static_cast<int64_t>(path.size()), static_cast<int64_t>(n.data.size()),
-          static_cast<int64_t>(n.data_null), static_cast<int64_t>(acl_index), n.czxid, n.mzxid,
-          n.ctime, n.mtime, n.pzxid, static_cast<int64_t>(n.version),
-          static_cast<int64_t>(n.aversion), static_cast<int64_t>(n.cversion), n.ephemeral_owner}) {
+          static_cast<int64_t>(n.data.is_null()), static_cast<int64_t>(acl_index), n.czxid, n.mzxid,
+          n.ctime, n.mtime, n.pzxid(), static_cast<int64_t>(n.version),
+          static_cast<int64_t>(n.aversion), static_cast<int64_t>(n.cversion()), n.ephemeral_owner}) {
       std::memcpy(buf + at, &v, 8);
       at += 8;
     }
@@ -126,17 +126,17 @@ Status WriteSnapshotBody(env::WritableFile* file, const StateMachine& state,
       digest.AddAclList(*acl);
     }
     record.set_path(path);
-    record.set_data(n.data);
-    record.set_data_null(n.data_null);
+    record.set_data(n.data.data(), n.data.size());
+    record.set_data_null(n.data.is_null());
     record.set_acl_index(it->second);
     record.set_czxid(n.czxid);
     record.set_mzxid(n.mzxid);
     record.set_ctime(n.ctime);
     record.set_mtime(n.mtime);
-    record.set_pzxid(n.pzxid);
+    record.set_pzxid(n.pzxid());
     record.set_version(n.version);
     record.set_aversion(n.aversion);
-    record.set_cversion(n.cversion);
+    record.set_cversion(n.cversion());
     record.set_ephemeral_owner(n.ephemeral_owner);
     AppendMessageRecord(record, RecordType::kZnode, &buffer);
     digest.AddNode(path, n, it->second);
@@ -329,17 +329,20 @@ class SnapshotReader {
     Znode n;
     std::string path;
     path.swap(*msg->mutable_path());
-    n.data.swap(*msg->mutable_data());
-    n.data_null = msg->data_null();
+    if (msg->data_null() && !msg->data().empty()) {
+      return Invalid(record_.offset, "znode " + path + " has null data with " +
+                                         std::to_string(msg->data().size()) + " bytes");
+    }
+    n.data.Assign(msg->data(), msg->data_null());
     n.acl = acls_[msg->acl_index()];
-    n.czxid = msg->czxid();
+    n.czxid = msg->czxid();  // before pzxid: a pzxid equal to it is not stored
     n.mzxid = msg->mzxid();
     n.ctime = msg->ctime();
     n.mtime = msg->mtime();
-    n.pzxid = msg->pzxid();
+    n.set_pzxid(msg->pzxid());
     n.version = msg->version();
     n.aversion = msg->aversion();
-    n.cversion = msg->cversion();
+    n.set_cversion(msg->cversion());
     n.ephemeral_owner = msg->ephemeral_owner();
     if (first != (path == "/")) {
       return Invalid(record_.offset,
