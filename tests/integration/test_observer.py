@@ -48,8 +48,12 @@ def test_observer_serves_reads_forwards_writes_and_holds_sessions(with_observer)
     assert sorted(e.mode(m) for m in e.members.values()) == [
         "follower", "follower", "leader", "observer"]
     leader = e.leader()
-    assert mntr(leader)["zk_synced_observers"] == "1"
-    assert mntr(leader)["zk_synced_followers"] == "2"
+    # A member serves once it has applied what the leader committed; the leader counts it as
+    # synced once its acknowledgement arrives, a moment later.
+    wait_until(lambda: mntr(leader)["zk_synced_observers"] == "1", timeout=10,
+               what="the leader to count the observer as synced")
+    wait_until(lambda: mntr(leader)["zk_synced_followers"] == "2", timeout=10,
+               what="the leader to count both followers as synced")
 
     on_observer = client(observer.connect_string)
     on_voter = client(leader.connect_string)

@@ -286,8 +286,8 @@ TEST(ZooKeeperHistory, Zk3911FollowerAckMeansDurable) {
 // synced txns were durable; crashing in between left it with the new epoch and an old log, and
 // since elections compared epochs first it could win and truncate committed txns. Here the
 // follower's new epoch (its vote) is durable and its synced entries are not when it crashes;
-// racing to campaign first, it must not win against the member that holds the committed
-// writes, and none of them may be lost.
+// campaigning first, it must not win against the member that holds the committed writes, and
+// none of them may be lost.
 TEST(ZooKeeperHistory, Zk4394EpochDurableBeforeEntriesLosesNothing) {
   Simulation sim(Scripted(3));
   const LaggingMember start = CommitWhileOneIsCutOff(sim, 5, "/w");
@@ -323,9 +323,22 @@ TEST(ZooKeeperHistory, Zk4394EpochDurableBeforeEntriesLosesNothing) {
   sim.SetFsyncStalled(syncing, false);
   sim.Restart(syncing);
   ASSERT_LT(sim.member(first).replica().epoch(), sim.member(syncing).replica().epoch());
-  sim.SetClockRate(syncing, 4);  // newer epoch, older log: it campaigns first
+  // `syncing` (newer epoch, older log) campaigns first, whatever the members' election
+  // timeouts: `first`'s own campaign is held until it has answered `syncing`'s, and for an
+  // election timeout more, long enough for `syncing` to win if `first` granted its pre-vote.
+  bool first_answered = false;
+  sim.OnSend([&](const consensus::Message& m) {
+    first_answered |= m.from == first && m.to == syncing && m.type == MessageType::kVoteReply;
+  });
+  const Simulation::MessageFilter first_campaign = From(first, MessageType::kVoteRequest);
+  const Simulation::MessageFilter from_second = Between(second, first);
+  sim.Hold([&](const consensus::Message& m) { return from_second(m) || first_campaign(m); });
+  ASSERT_TRUE(sim.RunUntil([&] { return first_answered; }, 1000));
+  ASSERT_TRUE(sim.RunTicks(sim.config().replica.election_timeout_ticks));
+  sim.OnSend(nullptr);
+  sim.Hold(from_second);
+  sim.Release(first_campaign);
   const MemberId next = WaitForLeader(sim);
-  sim.SetClockRate(syncing, 1);
   EXPECT_EQ(next, first) << "a member with a newer epoch but an older log was elected";
   ASSERT_NE(next, 0);
   const int client2 = OpenClient(sim, next);

@@ -137,9 +137,15 @@ class Ensemble {
 
   Member& operator[](MemberId id) { return members_[id]; }
   const std::vector<MemberId>& ids() const { return ids_; }
+  // Vote requests (pre-votes included) the member sent, delivered or not.
+  int vote_requests_from(MemberId id) const {
+    auto it = vote_requests_.find(id);
+    return it == vote_requests_.end() ? 0 : it->second;
+  }
 
  private:
   void Deliver(Message msg) {
+    if (msg.type == MessageType::kVoteRequest) vote_requests_[msg.from]++;
     if (cut_.count({msg.from, msg.to})) return;
     if (msg.type == MessageType::kSnapshot) {
       // What a node does: the state it has applied, at its zxid.
@@ -155,6 +161,7 @@ class Ensemble {
   std::map<MemberId, Member> members_;
   std::set<std::pair<MemberId, MemberId>> cut_;
   std::deque<Message> wire_;
+  std::map<MemberId, int> vote_requests_;
 };
 
 std::vector<int64_t> Zxids(const std::vector<Txn>& txns) {
@@ -270,6 +277,71 @@ TEST(ReplicaTest, RestartedMemberKeepsItsVoteAndLog) {
   e.Tick(3);
   EXPECT_EQ(Zxids(e[f].applied), Zxids(e[leader].applied));
   EXPECT_TRUE(e[f].replica->Synced());
+}
+
+// A member that has just started campaigns (pre-vote) after 1 to election_timeout_ticks / 4
+// ticks, not the full randomized timeout: that wait was most of a restarted ensemble's time to
+// serve. Its later campaigns wait the full timeout again.
+TEST(ReplicaTest, AFreshMemberCampaignsWithinAQuarterOfAnElectionTimeout) {
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    env::SeededRandom random(seed);
+    ReplicaOptions o;
+    o.id = 1;
+    o.voters = {1, 2, 3};
+    o.election_timeout_ticks = 12;
+    Replica r(o, HardState{}, RecoveredLog{}, &random);
+    std::vector<int> campaign_ticks;
+    for (int tick = 1; tick <= 40 && campaign_ticks.size() < 2; ++tick) {
+      r.Tick();
+      bool asked = false;
+      while (r.HasReady()) {
+        Ready rd = r.TakeReady();
+        for (const Message& m : rd.messages_now) {
+          asked |= m.type == MessageType::kVoteRequest && m.pre_vote;
+        }
+        r.Advance(rd);
+      }
+      if (asked) campaign_ticks.push_back(tick);
+    }
+    ASSERT_EQ(campaign_ticks.size(), 2u) << "seed " << seed;
+    EXPECT_GE(campaign_ticks[0], 1) << "seed " << seed;
+    EXPECT_LE(campaign_ticks[0], 3) << "seed " << seed;  // 1 + 12 / 4 - 1
+    EXPECT_GE(campaign_ticks[1] - campaign_ticks[0], 12) << "seed " << seed;
+    EXPECT_EQ(r.epoch(), 0) << "a pre-vote nobody answered raised the epoch";
+  }
+}
+
+TEST(ReplicaTest, AnEnsembleStartingTogetherElectsWithinOneElectionTimeout) {
+  Ensemble e(3);
+  EXPECT_NE(e.AwaitLeader(/*ticks_max=*/10), 0);
+}
+
+// The early campaign of a restarted member cannot depose a live leader: here it cannot hear the
+// leader at all, so it campaigns, and the member that does hear the leader ignores it.
+TEST(ReplicaTest, ARestartedMemberCampaigningEarlyDoesNotDisturbTheLeader) {
+  Ensemble e(3);
+  const MemberId leader = e.AwaitLeader();
+  ASSERT_NE(leader, 0);
+  for (int i = 0; i < 3; ++i) e.Propose(leader, "w");
+  e.Tick(2);
+  const int64_t epoch = e[leader].replica->epoch();
+  const MemberId f = leader == 1 ? 2 : 1;
+  e.Crash(f);
+  e.Start(f);
+  e.Cut(leader, f);
+  const int asked_before = e.vote_requests_from(f);
+  e.Tick(5);
+  EXPECT_GT(e.vote_requests_from(f), asked_before) << "the restarted member never campaigned";
+  EXPECT_EQ(e[leader].replica->role(), Role::kLeader);
+  EXPECT_EQ(e[leader].replica->epoch(), epoch);
+  EXPECT_EQ(e[f].replica->epoch(), epoch);
+  e.Heal();
+  e.Tick(3);
+  EXPECT_EQ(e[leader].replica->role(), Role::kLeader);
+  EXPECT_EQ(e[leader].replica->epoch(), epoch);
+  EXPECT_EQ(e[f].replica->leader(), leader);
+  EXPECT_TRUE(e[f].replica->Synced());
+  EXPECT_EQ(Zxids(e[f].applied), Zxids(e[leader].applied));
 }
 
 TEST(ReplicaTest, FarBehindFollowerGetsASnapshot) {

@@ -50,7 +50,7 @@ Replica::Replica(ReplicaOptions options, HardState hard_state, RecoveredLog log,
   for (Txn& t : log.entries) AppendToLog(std::move(t));
   stable_zxid_ = durable_zxid_ = last_zxid();
   commit_zxid_ = applied_zxid_ = handed_commit_zxid_ = base_zxid_;
-  ResetElectionTimer();
+  StartFirstElectionTimer();
 }
 
 int64_t Replica::last_zxid() const { return log_.empty() ? base_zxid_ : log_.back().zxid; }
@@ -81,6 +81,22 @@ void Replica::ResetElectionTimer() {
   randomized_election_timeout_ =
       options_.election_timeout_ticks +
       static_cast<int>(random_->Next() % static_cast<uint64_t>(options_.election_timeout_ticks));
+}
+
+void Replica::StartFirstElectionTimer() {
+  // A member that has just started knows of no leader, and waiting a whole election timeout to
+  // conclude there is none was most of the time a restarted ensemble took to serve again
+  // (ZooKeeper starts its election at once). So it campaigns after one to a quarter of an
+  // election timeout's ticks. Where a leader is alive that campaign is only a pre-vote, which
+  // the members hearing the leader ignore (leader stickiness in HandleVoteRequest): it cannot
+  // depose the leader or raise the epoch, and the leader's next message makes this member
+  // follow. The spread keeps members that start together from all campaigning in the same
+  // tick; if their votes split all the same, nobody wins and the next round waits the full
+  // randomized timeout, as after any split.
+  election_elapsed_ = 0;
+  const int spread = std::max(1, options_.election_timeout_ticks / 4);
+  randomized_election_timeout_ =
+      1 + static_cast<int>(random_->Next() % static_cast<uint64_t>(spread));
 }
 
 void Replica::SetEpoch(int64_t epoch) {

@@ -57,8 +57,9 @@ struct ReplicaOptions {
   std::vector<MemberId> voters;     // every voting member, this one included unless an observer
   std::vector<MemberId> observers;  // receive the log, never vote or count toward a majority
   // A follower that hears nothing from a leader for a random number of ticks in
-  // [election_timeout_ticks, 2 * election_timeout_ticks) starts an election. A leader that has
-  // not heard from a majority for election_timeout_ticks steps down (check quorum).
+  // [election_timeout_ticks, 2 * election_timeout_ticks) starts an election (one that has just
+  // started: in [1, 1 + election_timeout_ticks / 4)). A leader that has not heard from a
+  // majority for election_timeout_ticks steps down (check quorum).
   int election_timeout_ticks = 10;
   int heartbeat_ticks = 1;
   // One append message carries at most this many entries / bytes of requests.
@@ -196,6 +197,8 @@ class Replica {
   // A voter of the newest configuration, the base one, or any in the log.
   bool KnownVoter(MemberId id) const;
   void ResetElectionTimer();
+  // At construction: a shorter timer than ResetElectionTimer's (see the definition).
+  void StartFirstElectionTimer();
 
   void HandleVoteRequest(const Message& m);
   void HandleVoteReply(const Message& m);
