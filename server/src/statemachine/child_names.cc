@@ -27,6 +27,17 @@ std::string_view NameAt(const std::vector<char>& bytes, size_t offset) {
   return name;
 }
 
+// Where the last name of non-empty `bytes` starts (a scan: names are only readable forwards).
+uint32_t LastNameOffset(const std::vector<char>& bytes) {
+  std::string_view unused;
+  size_t last = 0;
+  while (true) {
+    size_t next = ReadName(bytes, last, &unused);
+    if (next == bytes.size()) return static_cast<uint32_t>(last);
+    last = next;
+  }
+}
+
 size_t EncodedSize(std::string_view name) {
   size_t n = 1;
   for (uint64_t v = name.size(); v >= 0x80; v >>= 7) ++n;
@@ -195,13 +206,7 @@ void ChildNames::SplitIfFull(size_t index) {
   full.bytes.resize(offset);
   full.bytes.shrink_to_fit();
   full.count = left_count;
-  size_t last = 0;
-  while (true) {
-    size_t next = ReadName(full.bytes, last, &unused);
-    if (next == full.bytes.size()) break;
-    last = next;
-  }
-  full.last_offset = static_cast<uint32_t>(last);
+  full.last_offset = LastNameOffset(full.bytes);
   chunks.insert(chunks.begin() + static_cast<std::ptrdiff_t>(index) + 1, std::move(right));
 }
 
@@ -226,13 +231,7 @@ bool ChildNames::Erase(std::string_view name) {
   if (at.offset < chunk.last_offset) {
     chunk.last_offset -= static_cast<uint32_t>(removed);
   } else if (at.offset == chunk.last_offset) {  // the greatest name went: find the new one
-    size_t last = 0;
-    while (true) {
-      size_t after = ReadName(chunk.bytes, last, &unused);
-      if (after == chunk.bytes.size()) break;
-      last = after;
-    }
-    chunk.last_offset = static_cast<uint32_t>(last);
+    chunk.last_offset = LastNameOffset(chunk.bytes);
   }
   // Deletes leave chunks sparse; a small chunk joins a neighbour while both fit in half a chunk,
   // so a directory emptied down to a few names holds a few chunks, not one per survivor.
