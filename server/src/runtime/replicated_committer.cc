@@ -163,9 +163,13 @@ void ReplicatedCommitter::Tick() {
 
 void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
                                    std::function<void(Status)> done) {
+  log_jobs_++;
   asio::post(disk_io_, [this, fn = std::move(fn), done = std::move(done)]() mutable {
     Status st = fn(disk_->log());
-    asio::post(core_, [st, done = std::move(done)] { done(st); });
+    asio::post(core_, [this, st, done = std::move(done)] {
+      log_jobs_--;
+      done(st);
+    });
   });
 }
 
@@ -188,12 +192,26 @@ void ReplicatedCommitter::NotifyMembershipChange() {
   if (membership_observer_) membership_observer_(config);
 }
 
-void ReplicatedCommitter::Pump() {
+void ReplicatedCommitter::Pump(PumpFrom from) {
   NotifyMembershipChange();  // links to new members before anything is sent to them
-  if (disk_busy_ && !failed_) {
-    // An fsync is in progress: what needs nothing durable goes now (a follower's forwarded
-    // writes, the leader's appends), so the ensemble works while this member's disk does.
+  if (failed_) return;
+  if (disk_busy_ || persist_posted_) {
+    // An fsync is in progress or about to start: what needs nothing durable goes now (a
+    // follower's forwarded writes, the leader's appends), so the ensemble works while this
+    // member's disk does.
     for (Message& m : replica_->TakeMessagesNow()) SendMessage(std::move(m));
+    return;
+  }
+  if (from == PumpFrom::kInput && replica_->last_zxid() > replica_->durable_zxid()) {
+    // New entries and an idle disk: persist them on this thread (see PersistHere), but only
+    // once the handlers already queued have run, so that every frame of one read joins one
+    // fsync rather than each paying its own. What needs no disk goes out now.
+    for (Message& m : replica_->TakeMessagesNow()) SendMessage(std::move(m));
+    persist_posted_ = true;
+    asio::post(core_, [this] {
+      persist_posted_ = false;
+      Pump(PumpFrom::kPosted);
+    });
     return;
   }
   while (!disk_busy_ && !failed_ && replica_->HasReady()) {
@@ -215,22 +233,46 @@ void ReplicatedCommitter::Pump() {
       }
     }
     disk_busy_ = true;
+    if (from == PumpFrom::kPosted && PersistHere(rd)) {
+      std::optional<StateMachine> installed;
+      Status st = disk_->Persist(rd, &installed);
+      Persisted(std::move(rd), st, std::move(installed), applied_early);
+      continue;
+    }
     asio::post(disk_io_, [this, rd = std::move(rd), applied_early]() mutable {
       std::optional<StateMachine> installed;
       Status st = disk_->Persist(rd, &installed);
       asio::post(core_, [this, rd = std::move(rd), st, installed = std::move(installed),
                          applied_early]() mutable {
-        disk_busy_ = false;
-        if (!st.ok()) {
-          failed_ = true;
-          on_fatal_(st);
-          return;
+        // Straight on with what arrived during the fsync, on the disk thread again: under
+        // load the core keeps taking requests while the disk works.
+        if (Persisted(std::move(rd), st, std::move(installed), applied_early)) {
+          Pump(PumpFrom::kDiskThread);
         }
-        Finish(std::move(rd), std::move(installed), applied_early);
-        Pump();
       });
     });
   }
+}
+
+bool ReplicatedCommitter::PersistHere(const consensus::Ready& rd) const {
+  // A few entries (one client's write, a handful of pipelined ones) cost one fsync wherever it
+  // runs, and here it saves two thread hand-offs (to the disk thread and back, each a wake-up
+  // of a sleeping thread) on the write's critical path, on every member. A bigger batch means
+  // load: it goes to the disk thread, so the core keeps taking requests during the fsync. A
+  // snapshot takes long to install; a log job (autopurge) on the disk thread owns the log.
+  return !rd.snapshot && rd.entries.size() <= kPersistHereEntriesMax && log_jobs_ == 0;
+}
+
+bool ReplicatedCommitter::Persisted(consensus::Ready rd, const Status& st,
+                                    std::optional<StateMachine> installed, size_t applied_early) {
+  disk_busy_ = false;
+  if (!st.ok()) {
+    failed_ = true;
+    on_fatal_(st);
+    return false;
+  }
+  Finish(std::move(rd), std::move(installed), applied_early);
+  return true;
 }
 
 void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine> installed,
