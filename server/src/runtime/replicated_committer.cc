@@ -216,8 +216,18 @@ void ReplicatedCommitter::Pump(PumpFrom from) {
   }
   while (!disk_busy_ && !failed_ && replica_->HasReady()) {
     consensus::Ready rd = replica_->TakeReady();
-    for (Message& m : rd.messages_now) SendMessage(std::move(m));
-    rd.messages_now.clear();
+    if (!ReplicaDisk::NeedsDisk(rd) && !CarriesEntries(rd.messages_now)) {
+      // Only the commit point moved (a leader heard the acks of a write): the entries are
+      // applied and the clients of this member answered before the commit point goes to the
+      // followers, as each send costs a few microseconds; a follower's client waits for it
+      // only as long as the apply.
+      std::vector<Message> now = std::move(rd.messages_now);
+      rd.messages_now.clear();
+      Finish(std::move(rd), std::nullopt, 0);
+      SendMessages(&now);
+      continue;
+    }
+    SendMessages(&rd.messages_now);
     if (!ReplicaDisk::NeedsDisk(rd)) {
       Finish(std::move(rd), std::nullopt, 0);
       continue;
@@ -277,8 +287,12 @@ bool ReplicatedCommitter::Persisted(consensus::Ready rd, const Status& st,
 
 void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine> installed,
                                  size_t applied_early) {
-  // Everything rd asked to persist is durable: the messages promising it may go.
-  for (Message& m : rd.messages) SendMessage(std::move(m));
+  // Everything rd asked to persist is durable: the messages promising it may go. Acks of
+  // entries go first (the leader waits for them to commit); when rd persisted no entries its
+  // messages (the answer to a heartbeat) wait for the apply below, which this member's own
+  // clients wait for.
+  const bool send_first = !rd.entries.empty() || installed;
+  if (send_first) SendMessages(&rd.messages);
   if (installed) {
     CORRAL_LOG(kInfo) << "synced from the leader's snapshot at zxid 0x" << std::hex
                       << installed->last_applied_zxid() << std::dec;
@@ -287,6 +301,7 @@ void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine
     reported_membership_generation_ = 0;
   }
   for (size_t i = applied_early; i < rd.committed.size(); ++i) on_commit_(rd.committed[i]);
+  if (!send_first) SendMessages(&rd.messages);
   for (const Message& m : rd.inbox) HandleInbox(m);
   replica_->Advance(rd);
   replica_->CheckInvariants();
@@ -342,6 +357,17 @@ void ReplicatedCommitter::HandleInbox(const Message& m) {
     default:
       return;
   }
+}
+
+void ReplicatedCommitter::SendMessages(std::vector<Message>* messages) {
+  for (Message& m : *messages) SendMessage(std::move(m));
+  messages->clear();
+}
+
+bool ReplicatedCommitter::CarriesEntries(const std::vector<Message>& messages) {
+  return std::any_of(messages.begin(), messages.end(), [](const Message& m) {
+    return !m.entries.empty() || m.type == MessageType::kSnapshot;
+  });
 }
 
 void ReplicatedCommitter::SendMessage(Message m) {

@@ -91,6 +91,8 @@ class ReplicatedCommitter : public Committer {
   // committed entries were applied before it (already durable here).
   void Finish(consensus::Ready rd, std::optional<StateMachine> installed, size_t applied_early);
   void SendMessage(consensus::Message m);
+  void SendMessages(std::vector<consensus::Message>* messages);  // in order; leaves it empty
+  static bool CarriesEntries(const std::vector<consensus::Message>& messages);
   void HandleInbox(const consensus::Message& m);
   void ProposeStamped(Txn txn);
   ReconfigContext ReconfigContextNow(const Txn& request) const;
