@@ -8,7 +8,7 @@
 
 namespace corral {
 
-// Called on the disk thread with the fsync's duration; empty: not timed.
+// Called on the thread that fsynced, with the fsync's duration; empty: not timed.
 using FsyncObserver = std::function<void(int64_t elapsed_ms)>;
 
 template <typename SyncFn>

@@ -1,8 +1,8 @@
 #pragma once
 // ReplicaDisk: what a replica keeps on disk, and the disk half of carrying out a consensus Ready
 // (consensus/replica.h): the hard state (epoch and vote) in `dataDir/epoch`, a snapshot received
-// from the leader, and the transaction log. One thread (the disk thread) uses it; not
-// thread-safe.
+// from the leader, and the transaction log. One thread at a time uses it (the disk thread, or
+// the core thread for a small batch); not thread-safe.
 //
 // Order within one Ready, each step durable before the next:
 //   1. the hard state (atomic file), so a vote or a new epoch is never forgotten after a crash;
@@ -49,7 +49,7 @@ class ReplicaDisk {
   Status Persist(const consensus::Ready& rd, std::optional<StateMachine>* installed);
 
   storage::TxnLog* log() { return log_.get(); }
-  // Times every log fsync. Before the disk thread first uses this object.
+  // Times every log fsync. Before this object is first used.
   void set_fsync_observer(FsyncObserver observer) { fsync_observer_ = std::move(observer); }
 
  private:

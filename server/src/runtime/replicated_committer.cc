@@ -163,9 +163,13 @@ void ReplicatedCommitter::Tick() {
 
 void ReplicatedCommitter::RunOnLog(std::function<Status(storage::TxnLog*)> fn,
                                    std::function<void(Status)> done) {
+  log_jobs_++;
   asio::post(disk_io_, [this, fn = std::move(fn), done = std::move(done)]() mutable {
     Status st = fn(disk_->log());
-    asio::post(core_, [st, done = std::move(done)] { done(st); });
+    asio::post(core_, [this, st, done = std::move(done)] {
+      log_jobs_--;
+      done(st);
+    });
   });
 }
 
@@ -188,18 +192,42 @@ void ReplicatedCommitter::NotifyMembershipChange() {
   if (membership_observer_) membership_observer_(config);
 }
 
-void ReplicatedCommitter::Pump() {
+void ReplicatedCommitter::Pump(PumpFrom from) {
   NotifyMembershipChange();  // links to new members before anything is sent to them
-  if (disk_busy_ && !failed_) {
-    // An fsync is in progress: what needs nothing durable goes now (a follower's forwarded
-    // writes, the leader's appends), so the ensemble works while this member's disk does.
+  if (failed_) return;
+  if (disk_busy_ || persist_posted_) {
+    // An fsync is in progress or about to start: what needs nothing durable goes now (a
+    // follower's forwarded writes, the leader's appends), so the ensemble works while this
+    // member's disk does.
     for (Message& m : replica_->TakeMessagesNow()) SendMessage(std::move(m));
+    return;
+  }
+  if (from == PumpFrom::kInput && replica_->last_zxid() > replica_->durable_zxid()) {
+    // New entries and an idle disk: persist them on this thread (see PersistHere), but only
+    // once the handlers already queued have run, so that every frame of one read joins one
+    // fsync rather than each paying its own. What needs no disk goes out now.
+    for (Message& m : replica_->TakeMessagesNow()) SendMessage(std::move(m));
+    persist_posted_ = true;
+    asio::post(core_, [this] {
+      persist_posted_ = false;
+      Pump(PumpFrom::kPosted);
+    });
     return;
   }
   while (!disk_busy_ && !failed_ && replica_->HasReady()) {
     consensus::Ready rd = replica_->TakeReady();
-    for (Message& m : rd.messages_now) SendMessage(std::move(m));
-    rd.messages_now.clear();
+    if (!ReplicaDisk::NeedsDisk(rd) && !CarriesEntries(rd.messages_now)) {
+      // Only the commit point moved (a leader heard the acks of a write): the entries are
+      // applied and the clients of this member answered before the commit point goes to the
+      // followers, as each send costs a few microseconds; a follower's client waits for it
+      // only as long as the apply.
+      std::vector<Message> now = std::move(rd.messages_now);
+      rd.messages_now.clear();
+      Finish(std::move(rd), std::nullopt, 0);
+      SendMessages(&now);
+      continue;
+    }
+    SendMessages(&rd.messages_now);
     if (!ReplicaDisk::NeedsDisk(rd)) {
       Finish(std::move(rd), std::nullopt, 0);
       continue;
@@ -215,28 +243,56 @@ void ReplicatedCommitter::Pump() {
       }
     }
     disk_busy_ = true;
+    if (from == PumpFrom::kPosted && PersistHere(rd)) {
+      std::optional<StateMachine> installed;
+      Status st = disk_->Persist(rd, &installed);
+      Persisted(std::move(rd), st, std::move(installed), applied_early);
+      continue;
+    }
     asio::post(disk_io_, [this, rd = std::move(rd), applied_early]() mutable {
       std::optional<StateMachine> installed;
       Status st = disk_->Persist(rd, &installed);
       asio::post(core_, [this, rd = std::move(rd), st, installed = std::move(installed),
                          applied_early]() mutable {
-        disk_busy_ = false;
-        if (!st.ok()) {
-          failed_ = true;
-          on_fatal_(st);
-          return;
+        // Straight on with what arrived during the fsync, on the disk thread again: under
+        // load the core keeps taking requests while the disk works.
+        if (Persisted(std::move(rd), st, std::move(installed), applied_early)) {
+          Pump(PumpFrom::kDiskThread);
         }
-        Finish(std::move(rd), std::move(installed), applied_early);
-        Pump();
       });
     });
   }
 }
 
+bool ReplicatedCommitter::PersistHere(const consensus::Ready& rd) const {
+  // A few entries (one client's write, a handful of pipelined ones) cost one fsync wherever it
+  // runs, and here it saves two thread hand-offs (to the disk thread and back, each a wake-up
+  // of a sleeping thread) on the write's critical path, on every member. A bigger batch means
+  // load: it goes to the disk thread, so the core keeps taking requests during the fsync. A
+  // snapshot takes long to install; a log job (autopurge) on the disk thread owns the log.
+  return !rd.snapshot && rd.entries.size() <= kPersistHereEntriesMax && log_jobs_ == 0;
+}
+
+bool ReplicatedCommitter::Persisted(consensus::Ready rd, const Status& st,
+                                    std::optional<StateMachine> installed, size_t applied_early) {
+  disk_busy_ = false;
+  if (!st.ok()) {
+    failed_ = true;
+    on_fatal_(st);
+    return false;
+  }
+  Finish(std::move(rd), std::move(installed), applied_early);
+  return true;
+}
+
 void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine> installed,
                                  size_t applied_early) {
-  // Everything rd asked to persist is durable: the messages promising it may go.
-  for (Message& m : rd.messages) SendMessage(std::move(m));
+  // Everything rd asked to persist is durable: the messages promising it may go. Acks of
+  // entries go first (the leader waits for them to commit); when rd persisted no entries its
+  // messages (the answer to a heartbeat) wait for the apply below, which this member's own
+  // clients wait for.
+  const bool send_first = !rd.entries.empty() || installed;
+  if (send_first) SendMessages(&rd.messages);
   if (installed) {
     CORRAL_LOG(kInfo) << "synced from the leader's snapshot at zxid 0x" << std::hex
                       << installed->last_applied_zxid() << std::dec;
@@ -245,6 +301,7 @@ void ReplicatedCommitter::Finish(consensus::Ready rd, std::optional<StateMachine
     reported_membership_generation_ = 0;
   }
   for (size_t i = applied_early; i < rd.committed.size(); ++i) on_commit_(rd.committed[i]);
+  if (!send_first) SendMessages(&rd.messages);
   for (const Message& m : rd.inbox) HandleInbox(m);
   replica_->Advance(rd);
   replica_->CheckInvariants();
@@ -300,6 +357,17 @@ void ReplicatedCommitter::HandleInbox(const Message& m) {
     default:
       return;
   }
+}
+
+void ReplicatedCommitter::SendMessages(std::vector<Message>* messages) {
+  for (Message& m : *messages) SendMessage(std::move(m));
+  messages->clear();
+}
+
+bool ReplicatedCommitter::CarriesEntries(const std::vector<Message>& messages) {
+  return std::any_of(messages.begin(), messages.end(), [](const Message& m) {
+    return !m.entries.empty() || m.type == MessageType::kSnapshot;
+  });
 }
 
 void ReplicatedCommitter::SendMessage(Message m) {

@@ -4,8 +4,9 @@
 
 // ReplicatedCommitter: the Committer of a member of an ensemble. It drives the consensus core
 // (consensus/replica.h) on the core thread and carries out its Readys: messages go to the peer
-// transport, what must be durable goes to the disk thread (ReplicaDisk), and only when that is
-// done are the messages that promise it sent and the committed entries applied to the node.
+// transport, what must be durable goes to the disk (ReplicaDisk: on the disk thread, or on this
+// thread for a small batch when the disk is idle, see PersistHere), and only when that is done
+// are the messages that promise it sent and the committed entries applied to the node.
 // Persist-before-send lives here, in Pump/Finish, and nowhere else.
 //
 // Writes: on the leader Submit stamps the leader's wall time and proposes; on a follower it
@@ -75,11 +76,23 @@ class ReplicatedCommitter : public Committer {
   }
 
  private:
-  void Pump();
+  // Who calls Pump decides where new entries are persisted: a message, request or tick
+  // (kInput) defers an idle disk's work to a posted handler (kPosted), which persists small
+  // batches on this thread; the disk thread's completion (kDiskThread) hands the next batch
+  // straight back to it.
+  enum class PumpFrom { kInput, kPosted, kDiskThread };
+  void Pump(PumpFrom from = PumpFrom::kInput);
+  // Whether `rd` is persisted on the core thread instead of the disk thread.
+  bool PersistHere(const consensus::Ready& rd) const;
+  // The disk work of `rd` is done with `st`: Finish, or stop on failure (returns false).
+  bool Persisted(consensus::Ready rd, const Status& st, std::optional<StateMachine> installed,
+                 size_t applied_early);
   // Carries out the rest of `rd` once its disk work is done; the first `applied_early`
   // committed entries were applied before it (already durable here).
   void Finish(consensus::Ready rd, std::optional<StateMachine> installed, size_t applied_early);
   void SendMessage(consensus::Message m);
+  void SendMessages(std::vector<consensus::Message>* messages);  // in order; leaves it empty
+  static bool CarriesEntries(const std::vector<consensus::Message>& messages);
   void HandleInbox(const consensus::Message& m);
   void ProposeStamped(Txn txn);
   ReconfigContext ReconfigContextNow(const Txn& request) const;
@@ -94,7 +107,9 @@ class ReplicatedCommitter : public Committer {
   boost::asio::io_context& core_;
   Node* node_;
   std::unique_ptr<consensus::Replica> replica_;
-  std::unique_ptr<ReplicaDisk> disk_;  // used on the disk thread only
+  // Used by one thread at a time: the disk thread while disk_busy_ or a log job is there,
+  // else the core thread (PersistHere).
+  std::unique_ptr<ReplicaDisk> disk_;
   env::FileSystem* fs_;
   std::string scratch_dir_;
   env::Clock* clock_;
@@ -112,7 +127,10 @@ class ReplicatedCommitter : public Committer {
   int64_t leading_since_ms_ = 0;
   std::function<void(const DynamicConfig&)> membership_observer_;
   uint64_t reported_membership_generation_ = 0;  // 0: not yet reported (the core starts at 1)
-  bool disk_busy_ = false;
+  static constexpr size_t kPersistHereEntriesMax = 4;
+  bool disk_busy_ = false;       // a Ready's disk work is in progress
+  bool persist_posted_ = false;  // a kPosted Pump is queued
+  int log_jobs_ = 0;             // RunOnLog jobs not finished: the disk thread uses the log
   bool failed_ = false;
   int64_t next_sync_id_ = 1;
   std::map<int64_t, std::function<void(int64_t)>> syncs_;  // by request id, awaiting the leader
