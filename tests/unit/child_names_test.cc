@@ -98,6 +98,10 @@ TEST(ChildNames, AgreesWithSetUnderRandomChanges) {
       ASSERT_EQ(names.Erase(name), model.erase(name) == 1) << name;
     }
     ASSERT_EQ(names.contains(name), model.count(name) == 1) << name;
+    ASSERT_EQ(names.size(), model.size());
+    if (!model.empty()) {
+      ASSERT_EQ(names.last(), *model.rbegin()) << "step " << step;
+    }
     if (step % 5000 == 0) ExpectSame(names, model);
   }
   ExpectSame(names, model);
@@ -110,6 +114,36 @@ TEST(ChildNames, AgreesWithSetUnderRandomChanges) {
   }
   EXPECT_TRUE(names.empty());
   EXPECT_EQ(names.begin(), names.end());
+}
+
+// Emptied, the list refills (in order and not); huge names sit between short ones; the parent
+// counters survive copies, moves and emptying.
+TEST(ChildNames, RefillAfterEmptyHugeNamesMidChunkAndCounters) {
+  ChildNames names;
+  names.mutable_counters().cversion = 7;
+  for (const char* n : {"a", "b", "c"}) names.Insert(n);
+  for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(names.Erase(n));
+  EXPECT_TRUE(names.empty());
+  EXPECT_EQ(names.begin(), names.end());
+  names.Insert("m", /*at_end=*/true);
+  names.Insert("k", /*at_end=*/true);
+  std::set<std::string> model{"k", "m"};
+  ExpectSame(names, model);
+  for (int i = 0; i < 300; ++i) {
+    std::string name = "n" + std::to_string(i * 7 % 300);
+    if (i % 50 == 0) name.append(ChildNames::kChunkBytesMax + 100, 'x');
+    names.Insert(name);
+    model.insert(name);
+  }
+  ExpectSame(names, model);
+  ChildNames copy = names;
+  ChildNames moved = std::move(copy);
+  ASSERT_NE(moved.counters(), nullptr);
+  EXPECT_EQ(moved.counters()->cversion, 7);
+  for (const std::string& name : model) ASSERT_TRUE(moved.Erase(name));
+  ASSERT_NE(moved.counters(), nullptr);
+  EXPECT_EQ(moved.counters()->cversion, 7);
+  ExpectSame(names, model);  // the original is untouched
 }
 
 // The point of the representation: a name costs its bytes and a length byte, not a tree node.

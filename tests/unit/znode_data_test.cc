@@ -93,6 +93,66 @@ TEST(ZnodeData, InlineInAnEntry) {
   EXPECT_EQ(k2->node.data.view(), "kept");
 }
 
+// At the inline limit and one past it; shrinking keeps the bytes in place, growing again moves
+// them out (the unused room is bounded by kInlineBytesMax); empty and null leave the room too.
+TEST(ZnodeData, InlineLimitShrinkAndRegrow) {
+  NodeIndex index;
+  std::string at_limit(ZnodeData::kInlineBytesMax, 'a');
+  std::string past_limit(ZnodeData::kInlineBytesMax + 1, 'b');
+  EXPECT_TRUE(index.Emplace("/at", WithData(at_limit)).first->node.data.is_inline());
+  EXPECT_FALSE(index.Emplace("/past", WithData(past_limit)).first->node.data.is_inline());
+  ZnodeData& d = index.Find("/at")->node.data;
+  d.Assign("z", false);
+  EXPECT_TRUE(d.is_inline());
+  EXPECT_EQ(d.view(), "z");
+  d.Assign("zz", false);
+  EXPECT_FALSE(d.is_inline());
+  EXPECT_EQ(d.view(), "zz");
+  NodeIndex::Entry* e = index.Emplace("/e", WithData("bytes")).first;
+  e->node.data.Assign("", false);
+  EXPECT_TRUE(e->node.data.empty());
+  EXPECT_FALSE(e->node.data.is_null());
+  e->node.data.Assign("", true);
+  EXPECT_TRUE(e->node.data.is_null());
+  // A root-like entry: a one-byte path, no data (a block no larger than the path needs).
+  EXPECT_EQ(index.Emplace("/", Znode()).first->path(), "/");
+}
+
+// Two entries' Znodes swapped: each ends up with the other's bytes, owned or in place.
+TEST(ZnodeData, SwappingZnodesOfTwoEntries) {
+  NodeIndex index;
+  NodeIndex::Entry* a = index.Emplace("/a", WithData("first")).first;
+  NodeIndex::Entry* b = index.Emplace("/b", WithData("second value")).first;
+  std::swap(a->node, b->node);
+  EXPECT_EQ(a->node.data.view(), "second value");
+  EXPECT_EQ(b->node.data.view(), "first");
+  ASSERT_TRUE(index.Erase("/b"));
+  EXPECT_EQ(a->node.data.view(), "second value");
+}
+
+// A failed multi undoes a setData on an inline znode and a create under a former leaf.
+TEST(ZnodeData, UndoRestoresInlineDataAndALeafsCounters) {
+  DataTree tree;
+  AclRef open = tree.InternAcl({});
+  tree.Create("/leaf", "0123456789", false, open, 0, 5, 100, nullptr);
+  UndoLog undo;
+  tree.SetData("/leaf", "a much longer value than before", false, 6, 200, &undo);
+  tree.Create("/leaf/child", "c", false, open, 0, 6, 200, &undo);
+  EXPECT_EQ(tree.Find("/leaf")->pzxid(), 6);
+  EXPECT_EQ(tree.Find("/leaf")->cversion(), 1);
+  undo.Rollback();
+  const Znode* leaf = tree.Find("/leaf");
+  ASSERT_NE(leaf, nullptr);
+  EXPECT_EQ(leaf->data.view(), "0123456789");
+  EXPECT_EQ(leaf->mzxid, 5);
+  EXPECT_EQ(leaf->version, 0);
+  EXPECT_EQ(leaf->pzxid(), 5);
+  EXPECT_EQ(leaf->cversion(), 0);
+  EXPECT_TRUE(leaf->children.empty());
+  EXPECT_EQ(tree.Find("/leaf/child"), nullptr);
+  EXPECT_EQ(leaf->ToStat().pzxid, 5);
+}
+
 // The point of the layout (docs/benchmarks.md): a leaf's fields in 72 bytes, so a znode with a
 // 15-byte path and 100 bytes of data is one block of 191 bytes (the allocator's 192 class).
 TEST(ZnodeLayout, LeafFieldsFitInSeventyTwoBytes) {

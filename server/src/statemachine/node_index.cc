@@ -43,7 +43,9 @@ NodeIndex::Entry* NodeIndex::Entry::Make(std::string_view path, Znode node) {
   CORRAL_ASSERT(path.size() <= UINT32_MAX, "a path over 4 GiB");
   // The data's bytes follow the path in the same block (ZnodeData's inline bytes).
   size_t data_size = node.data.inline_bytes();
-  void* block = ::operator new(BlockBytes(path.size()) + data_size);
+  // The path starts inside the Entry's tail padding (BlockBytes(0) < sizeof(Entry)), so a short
+  // path with no data still gets a block of at least the object's size.
+  void* block = ::operator new(std::max(sizeof(Entry), BlockBytes(path.size()) + data_size));
   auto* entry = new (block) Entry(std::move(node), static_cast<uint32_t>(path.size()));
   char* bytes = static_cast<char*>(block) + BlockBytes(0);
   CORRAL_ASSERT(bytes == entry->path_bytes(), "Entry's path is not where its block puts it");

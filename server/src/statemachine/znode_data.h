@@ -8,8 +8,11 @@
 // znode is one allocation (docs/benchmarks.md has the arithmetic). Otherwise the pointer owns a
 // block of its own, [uint32 size][bytes]. Empty data holds no block; null is a static marker.
 // Inline bytes are rewritten in place when new data is no longer than them; longer data moves
-// to a block of its own (the inline room stays unused until the znode goes). Copies and moves
-// always own their bytes, so a Znode taken out of its entry never points into it.
+// to a block of its own (the inline room stays unused until the znode goes, or is reloaded from
+// a snapshot at a restart). Only data of at most kInlineBytesMax bytes goes inline, which bounds
+// that unused room. Copies and moves always own their bytes, so a Znode taken out of its entry
+// never points into it; so moving inline data allocates (and, as every allocation failure in
+// the server, running out of memory there ends the process).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -20,8 +23,9 @@ namespace corral {
 
 class ZnodeData {
  public:
-  // Inline bytes are at most this long (the length must fit the pointer's top 16 bits).
-  static constexpr size_t kInlineBytesMax = 0xffff;
+  // Inline bytes are at most this long (the length must also fit the pointer's top 16 bits).
+  // Most znodes are small; a large value gains little from sharing its entry's block.
+  static constexpr size_t kInlineBytesMax = 1024;
 
   ZnodeData() = default;
   explicit ZnodeData(std::string_view bytes, bool is_null = false) { Assign(bytes, is_null); }
