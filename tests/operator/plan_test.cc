@@ -105,6 +105,19 @@ std::vector<Action> Of(const ReconcilePlan& p, Kind kind) {
   return out;
 }
 
+// The names of the claims the plan deletes, in order.
+std::vector<std::string> DeletedClaims(const ReconcilePlan& p) {
+  std::vector<std::string> names;
+  for (const Action& a : Of(p, Kind::kDeleteClaim)) names.push_back(a.name);
+  return names;
+}
+
+// The member the plan reconfigures out (0: none).
+int64_t ReconfigRemoved(const ReconcilePlan& p) {
+  auto removes = Of(p, Kind::kReconfigRemove);
+  return removes.empty() ? 0 : removes[0].id;
+}
+
 int StsReplicas(const ReconcilePlan& p) {
   auto sts = Of(p, Kind::kApplyStatefulSet);
   EXPECT_EQ(sts.size(), 1u);
@@ -522,12 +535,9 @@ TEST(PlanScaleDown, FiveToThreeReconfiguresOutBeforeShrinking) {
     row.world(&o);
     ReconcilePlan p = PlanChecked(d, o);
     EXPECT_EQ(StsReplicas(p), row.sts);
-    auto removes = Of(p, Kind::kReconfigRemove);
-    EXPECT_EQ(removes.empty() ? 0 : removes[0].id, row.reconfig_remove);
+    EXPECT_EQ(ReconfigRemoved(p), row.reconfig_remove);
     EXPECT_EQ(p.status.scale_ins, row.scale_ins);
-    std::vector<std::string> deleted;
-    for (const Action& a : Of(p, Kind::kDeleteClaim)) deleted.push_back(a.name);
-    EXPECT_EQ(deleted, row.claims_deleted);
+    EXPECT_EQ(DeletedClaims(p), row.claims_deleted);
     // Never shrink below a current voter.
     EXPECT_GE(StsReplicas(p), *o.config.voters.rbegin());
     if (row.sts < o.statefulset.replicas) {
@@ -945,9 +955,7 @@ TEST(PlanDeletion, Rows) {
     Observed o = Healthy(3);
     o.claims.push_back({LogClaimName("zk", 0), 0});
     ReconcilePlan p = PlanChecked(d, o);
-    std::vector<std::string> deleted;
-    for (const Action& a : Of(p, Kind::kDeleteClaim)) deleted.push_back(a.name);
-    EXPECT_EQ(deleted, row.deleted);
+    EXPECT_EQ(DeletedClaims(p), row.deleted);
     EXPECT_EQ(p.Count(Kind::kRemoveFinalizer), row.remove_finalizer ? 1 : 0);
     EXPECT_EQ(p.Count(Kind::kApplyStatefulSet), 0);
     EXPECT_EQ(p.Count(Kind::kApplyChildren), 0);
@@ -1342,13 +1350,10 @@ TEST(PlanObservers, TwoToZeroReconfiguresOutBeforeThePodGoesClaimsPerPolicy) {
     ReconcilePlan p = PlanChecked(d, o);
     EXPECT_EQ(StsReplicas(p), 3);
     EXPECT_EQ(ObserverStsReplicas(p), row.observer_sts);
-    auto removes = Of(p, Kind::kReconfigRemove);
-    EXPECT_EQ(removes.empty() ? 0 : removes[0].id, row.reconfig_remove);
+    EXPECT_EQ(ReconfigRemoved(p), row.reconfig_remove);
     EXPECT_EQ(p.status.observer_scale_ins, row.observer_scale_ins);
     EXPECT_TRUE(p.status.scale_ins.empty()) << "the voters' record is apart";
-    std::vector<std::string> deleted;
-    for (const Action& a : Of(p, Kind::kDeleteClaim)) deleted.push_back(a.name);
-    EXPECT_EQ(deleted, row.claims_deleted);
+    EXPECT_EQ(DeletedClaims(p), row.claims_deleted);
     if (row.observer_sts < o.observer_statefulset.replicas) {
       EXPECT_TRUE(p.status_first);
     }

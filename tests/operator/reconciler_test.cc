@@ -201,6 +201,15 @@ const char* kStatefulSetOfThree = R"({"spec":{"replicas":3,"template":{"spec":{"
     {"name":"corral","image":"corral:1"}]}}},"status":{"readyReplicas":3,
     "currentRevision":"r1","updateRevision":"r1"}})";
 
+// A bootstrapped ensemble of three healthy members whose spec asks for one, with the operator's
+// Secret: the next reconcile reconfigures a voter out.
+void ShrinkThreeToOne(FakeApi* api, FakeMembers* members) {
+  AddOperatorSecret(api);
+  api->objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
+  api->objects["statefulsets/zk"] = kStatefulSetOfThree;
+  api->objects["pods/"] = HealthyThree(members);
+}
+
 TEST(Reconciler, MissingOperatorSecretIsCreatedOwnedWithAPasswordAndItsDigest) {
   FakeApi api;
   FakeMembers members;
@@ -230,10 +239,7 @@ TEST(Reconciler, MissingOperatorSecretIsCreatedOwnedWithAPasswordAndItsDigest) {
 TEST(Reconciler, ReconfigAuthenticatesWithThePasswordOfTheSecret) {
   FakeApi api;
   FakeMembers members;
-  api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
-  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
-  api.objects["pods/"] = HealthyThree(&members);
-  AddOperatorSecret(&api);
+  ShrinkThreeToOne(&api, &members);
   ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_EQ(api.Find("CREATE", "secrets"), nullptr) << "an existing Secret is never rewritten";
@@ -244,10 +250,7 @@ TEST(Reconciler, ReconfigAuthenticatesWithThePasswordOfTheSecret) {
 TEST(Reconciler, ConfigurationIsReadFromTheLeaderAndReconfigIsPinnedToItsVersion) {
   FakeApi api;
   FakeMembers members;
-  AddOperatorSecret(&api);
-  api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
-  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
-  api.objects["pods/"] = HealthyThree(&members);
+  ShrinkThreeToOne(&api, &members);
   members.by_ip["10.1.0.0"].role = op::Role::kFollower;
   members.by_ip["10.1.0.2"].role = op::Role::kLeader;
   members.config.version = 0x300000007;
@@ -386,10 +389,7 @@ TEST(Reconciler, ObserverJoinsFromItsOwnStatefulSet) {
 TEST(Reconciler, AFailedReconfigIsAWarningEvent) {
   FakeApi api;
   FakeMembers members;
-  AddOperatorSecret(&api);
-  api.objects["ensembles/zk"] = EnsembleJson(R"({"replicas":1})", R"({"bootstrapped":true})");
-  api.objects["statefulsets/zk"] = kStatefulSetOfThree;
-  api.objects["pods/"] = HealthyThree(&members);
+  ShrinkThreeToOne(&api, &members);
   members.reconfig_status =
       Status::FailedPrecondition("reconfig remove 3 via 10.1.0.0: BADVERSION");
   ReconcileResult r = Make(&api, &members).Reconcile("prod", "zk");
