@@ -119,7 +119,7 @@ void DataTree::IndexOwner(const std::string& p, int64_t owner, bool add) {
   }
 }
 
-Znode* DataTree::Create(const std::string& p, std::string data, bool data_null, AclRef acl,
+Znode* DataTree::Create(const std::string& p, std::string_view data, bool data_null, AclRef acl,
                         int64_t owner, int64_t zxid, int64_t time_ms, UndoLog* undo) {
   NodeIndex::Entry* parent_entry = nodes_.Find(path::Parent(p));
   CORRAL_ASSERT(parent_entry != nullptr, "Create without a parent");
@@ -179,7 +179,7 @@ void DataTree::Delete(const std::string& p, int64_t zxid, UndoLog* undo) {
   parent->set_pzxid(zxid);  // the stored cversion counts creations only (see ToStat)
 }
 
-void DataTree::SetData(const std::string& p, std::string data, bool data_null, int64_t zxid,
+void DataTree::SetData(const std::string& p, std::string_view data, bool data_null, int64_t zxid,
                        int64_t time_ms, UndoLog* undo) {
   Znode* n = FindMutable(p);
   CORRAL_ASSERT(n != nullptr, "SetData of a missing node");
@@ -203,11 +203,11 @@ void DataTree::SetData(const std::string& p, std::string data, bool data_null, i
   n->version++;
 }
 
-void DataTree::ReplaceData(const std::string& p, std::string data, UndoLog* undo) {
+void DataTree::ReplaceData(const std::string& p, std::string_view data, UndoLog* undo) {
   const Znode* n = Find(p);
   CORRAL_ASSERT(n != nullptr, "ReplaceData of a missing node");
   int32_t version = n->version;
-  SetData(p, std::move(data), false, n->mzxid, n->mtime, undo);  // undo restores every field
+  SetData(p, data, false, n->mzxid, n->mtime, undo);  // undo restores every field
   FindMutable(p)->version = version;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "statemachine/node_index.h"
@@ -46,16 +47,16 @@ class DataTree {
 
   // Adds `path` under its existing parent; bumps the parent's cversion and pzxid.
   // undo (optional) records how to reverse it. Returns the new node.
-  Znode* Create(const std::string& path, std::string data, bool data_null, AclRef acl,
+  Znode* Create(const std::string& path, std::string_view data, bool data_null, AclRef acl,
                 int64_t ephemeral_owner, int64_t zxid, int64_t time_ms, UndoLog* undo);
   // Removes a childless node; sets the parent's pzxid.
   void Delete(const std::string& path, int64_t zxid, UndoLog* undo);
-  void SetData(const std::string& path, std::string data, bool data_null, int64_t zxid,
+  void SetData(const std::string& path, std::string_view data, bool data_null, int64_t zxid,
                int64_t time_ms, UndoLog* undo);
   void SetAcl(const std::string& path, AclRef acl, UndoLog* undo);
   // Replaces the data only: version, mzxid and mtime stay (what the server writes into its own
   // nodes — /zookeeper/config, quota stats — is not a client change). Size accounting follows.
-  void ReplaceData(const std::string& path, std::string data, UndoLog* undo);
+  void ReplaceData(const std::string& path, std::string_view data, UndoLog* undo);
 
   const std::set<std::string>& EphemeralsOf(int64_t session_id) const;
   const std::map<int64_t, std::set<std::string>>& ephemerals() const { return ephemerals_; }
