@@ -299,9 +299,7 @@ class Session::Impl {
         conn->socket, asio::buffer(conn->length_bytes), [this, conn](error_code ec, size_t) {
           if (conn != conn_) return;
           if (ec) return Lost(conn, ec == asio::error::eof ? "closed by the server" : ec.message());
-          const auto& b = conn->length_bytes;
-          uint32_t length = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) |
-                            (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+          uint32_t length = jute::FrameLength(conn->length_bytes.data());
           if (length > options_.reply_bytes_max) {
             return Lost(conn, "a reply of " + std::to_string(length) + " bytes exceeds the limit " +
                                   std::to_string(options_.reply_bytes_max));

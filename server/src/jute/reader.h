@@ -11,6 +11,13 @@
 
 namespace corral::jute {
 
+// The length prefix of a frame on a ZooKeeper connection: 4 bytes, big-endian, before the
+// frame's body (read apart from it: the body is not in memory yet).
+inline uint32_t FrameLength(const void* prefix) {
+  const auto* b = static_cast<const unsigned char*>(prefix);
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view frame) : data_(frame) {}

@@ -4,22 +4,11 @@
 #include <vector>
 
 #include "base/log.h"
+#include "jute/reader.h"
 
 namespace corral {
 
 namespace asio = boost::asio;
-
-namespace {
-
-// A frame's length prefix: 4 bytes, big-endian (jute).
-uint32_t FrameLength(const char* header) {
-  return (static_cast<uint32_t>(static_cast<uint8_t>(header[0])) << 24) |
-         (static_cast<uint32_t>(static_cast<uint8_t>(header[1])) << 16) |
-         (static_cast<uint32_t>(static_cast<uint8_t>(header[2])) << 8) |
-         static_cast<uint32_t>(static_cast<uint8_t>(header[3]));
-}
-
-}  // namespace
 
 ClientConnection::ClientConnection(asio::ip::tcp::socket socket, Node* node,
                                    ConnectionLimits limits)
@@ -68,20 +57,19 @@ void ClientConnection::ReadMore() {
   }
   reading_ = true;
   auto self = shared_from_this();
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [this, self](boost::system::error_code ec) {
-                       reading_ = false;
-                       if (shut_down_) return;  // completed just before a Shutdown that ran first
-                       if (ec) {
-                         if (ec != asio::error::operation_aborted) {
-                           CORRAL_LOG(kDebug) << "waiting on " << remote_ip_ << ":"
-                                              << remote_port_ << " failed: " << ec.message();
-                         }
-                         Shutdown();
-                         return;
-                       }
-                       OnReadable();
-                     });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [this, self](boost::system::error_code ec) {
+    reading_ = false;
+    if (shut_down_) return;  // completed just before a Shutdown that ran first
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        CORRAL_LOG(kDebug) << "waiting on " << remote_ip_ << ":" << remote_port_
+                           << " failed: " << ec.message();
+      }
+      Shutdown();
+      return;
+    }
+    OnReadable();
+  });
 }
 
 void ClientConnection::OnReadable() {
@@ -98,8 +86,8 @@ void ClientConnection::OnReadable() {
     if (!pending_.empty()) {
       // A client that stops inside a frame is broken or hostile: say so.
       CORRAL_LOG(kInfo) << "connection from " << remote_ip_ << ":" << remote_port_
-                        << " ended inside a frame (" << pending_.size() << " bytes of it read: "
-                        << ec.message() << "); closing it";
+                        << " ended inside a frame (" << pending_.size()
+                        << " bytes of it read: " << ec.message() << "); closing it";
     } else if (ec != asio::error::eof) {
       CORRAL_LOG(kDebug) << "read from " << remote_ip_ << ":" << remote_port_
                          << " failed: " << ec.message();
@@ -131,7 +119,7 @@ bool ClientConnection::CheckLength(const char* header) {
       return false;
     }
   }
-  auto length = static_cast<int32_t>(FrameLength(header));
+  auto length = static_cast<int32_t>(jute::FrameLength(header));
   if (length < 0 || length > limits_.frame_max_bytes) {
     CORRAL_LOG(kWarn) << "closing connection from " << remote_ip_ << ":" << remote_port_
                       << ": frame length " << length << " is outside 0.." << limits_.frame_max_bytes
@@ -154,7 +142,7 @@ size_t ClientConnection::HandleFrames(const char* data, size_t size) {
     }
     if (!length_checked && !CheckLength(data + at)) break;
     length_checked = true;
-    const size_t length = FrameLength(data + at);
+    const size_t length = jute::FrameLength(data + at);
     if (size - at - 4 < length) break;  // the rest of the body is still on its way
     node_->OnFrame(session_, std::string(data + at + 4, length));
     at += 4 + length;
