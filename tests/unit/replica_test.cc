@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -62,6 +63,14 @@ class Ensemble {
     }
   }
   void Heal() { cut_.clear(); }
+  // Drops every message from now on for which `drop` is true (until DropNone).
+  void DropWhere(std::function<bool(const Message&)> drop) { drop_ = std::move(drop); }
+  void DropNone() { drop_ = nullptr; }
+  // Delivers `msg` as if it came over the wire now.
+  void Inject(Message msg) {
+    wire_.push_back(std::move(msg));
+    Settle();
+  }
 
   // Runs every member's Ready and delivers messages until nothing moves.
   void Settle() {
@@ -142,11 +151,17 @@ class Ensemble {
     auto it = vote_requests_.find(id);
     return it == vote_requests_.end() ? 0 : it->second;
   }
+  // Snapshots sent to the member, delivered or not.
+  int snapshots_to(MemberId id) const {
+    auto it = snapshots_to_.find(id);
+    return it == snapshots_to_.end() ? 0 : it->second;
+  }
 
  private:
   void Deliver(Message msg) {
     if (msg.type == MessageType::kVoteRequest) vote_requests_[msg.from]++;
-    if (cut_.count({msg.from, msg.to})) return;
+    if (msg.type == MessageType::kSnapshot) snapshots_to_[msg.to]++;
+    if (cut_.count({msg.from, msg.to}) || (drop_ && drop_(msg))) return;
     if (msg.type == MessageType::kSnapshot) {
       // What a node does: the state it has applied, at its zxid.
       msg.snapshot_zxid = members_[msg.from].replica->applied_zxid();
@@ -162,6 +177,8 @@ class Ensemble {
   std::set<std::pair<MemberId, MemberId>> cut_;
   std::deque<Message> wire_;
   std::map<MemberId, int> vote_requests_;
+  std::map<MemberId, int> snapshots_to_;
+  std::function<bool(const Message&)> drop_;
 };
 
 std::vector<int64_t> Zxids(const std::vector<Txn>& txns) {
@@ -365,6 +382,70 @@ TEST(ReplicaTest, FarBehindFollowerGetsASnapshot) {
   e.Tick(5);
   EXPECT_EQ(e[f].replica->commit_zxid(), e[leader].replica->commit_zxid());
   EXPECT_TRUE(e[f].replica->Synced());
+}
+
+TEST(ReplicaTest, TheCacheHoldsWhatADownFollowerLacksAndShrinksOnceItCaughtUp) {
+  ReplicaOptions options;
+  options.cached_entries_min = 4;
+  options.cached_bytes_max = 1 << 20;
+  Ensemble e(3, options);
+  MemberId leader = e.AwaitLeader();
+  MemberId f = leader == 1 ? 2 : 1;
+  e.Tick(2);
+  e.Crash(f);
+  for (int i = 0; i < 30; ++i) e.Propose(leader, "w");
+  e.Tick(2);
+  EXPECT_GE(e[leader].replica->cached_entries(), 30u) << "dropped what the down follower lacks";
+  e.Start(f);
+  e.Tick(5);
+  EXPECT_EQ(e.snapshots_to(f), 0) << "caught up from the cache, so no snapshot";
+  EXPECT_EQ(Zxids(e[f].applied), Zxids(e[leader].applied));
+  // Everyone holds everything now: only the last cached_entries_min stay in memory.
+  EXPECT_EQ(e[leader].replica->cached_entries(), 4u);
+}
+
+TEST(ReplicaTest, AppendsAnsweredAfterASnapshotWasAskedForSendNoSecondOne) {
+  // A follower far behind is sent a snapshot; until it answers, its answers to appends sent
+  // earlier keep coming. Each of them used to end the wait and ask for another snapshot (under
+  // load: one per append in flight, each serialized on the leader's thread).
+  ReplicaOptions options;
+  options.cached_entries_min = 4;
+  options.cached_bytes_max = 64 << 10;
+  Ensemble e(3, options);
+  MemberId leader = e.AwaitLeader();
+  MemberId f = leader == 1 ? 2 : 1;
+  e.Tick(2);
+  const int64_t f_had = e[f].replica->last_zxid();
+  e.Crash(f);
+  const std::string body(4000, 'x');  // ~16 of them fit cached_bytes_max
+  for (int i = 0; i < 30; ++i) e.Propose(leader, body);
+  e.Tick(2);
+  ASSERT_GT(e[leader].replica->base_zxid(), f_had);
+  e.DropWhere([&](const Message& m) { return m.type == MessageType::kSnapshot; });
+  e.Start(f);
+  e.Tick();
+  ASSERT_EQ(e.snapshots_to(f), 1);
+  const int64_t floor = e[leader].replica->applied_zxid();
+
+  Message stale;  // the answer to an append the leader sent before f went down
+  stale.type = MessageType::kAppendReply;
+  stale.from = f;
+  stale.to = leader;
+  stale.epoch = e[leader].replica->epoch();
+  stale.success = true;
+  stale.prev_zxid = f_had - 1;
+  stale.match_zxid = f_had;
+  e.Inject(stale);
+  EXPECT_EQ(e.snapshots_to(f), 1);
+
+  // Writes go on while the snapshot is on its way: what comes after it stays in memory.
+  for (int i = 0; i < 8; ++i) e.Propose(leader, body);
+  EXPECT_LE(e[leader].replica->base_zxid(), floor) << "dropped what the snapshot leaves to appends";
+
+  e.DropNone();
+  e.Tick(4 * 10 + 5);  // no answer: the snapshot is sent again after 4 election timeouts
+  EXPECT_TRUE(e[f].replica->Synced());
+  EXPECT_EQ(e[f].replica->commit_zxid(), e[leader].replica->commit_zxid());
 }
 
 TEST(ReplicaTest, MinorityCannotCommit) {

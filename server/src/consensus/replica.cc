@@ -207,6 +207,8 @@ void Replica::Tick() {
         pr.inflight = 0;
       }
     }
+    // Followers that caught up since the last apply free what they held on to.
+    CompactCache();
     if (++check_quorum_elapsed_ >= options_.election_timeout_ticks) {
       check_quorum_elapsed_ = 0;
       election_elapsed_ = 0;
@@ -493,8 +495,11 @@ void Replica::HandleAppendReply(const Message& m) {
   pr.silent_ticks = 0;
   if (m.success) {
     pr.match_zxid = std::max(pr.match_zxid, m.match_zxid);
-    if (pr.snapshot_pending && m.prev_zxid == 0) {
-      MaybeCommit();  // the answer to a heartbeat; the snapshot's own answer is still due
+    if (pr.snapshot_pending && m.prev_zxid < pr.snapshot_floor_zxid) {
+      // The answer to a heartbeat (prev 0) or to an append sent before the snapshot: the
+      // follower still lacks entries no longer held, and the snapshot's own answer is due.
+      // Taking it as the end of the snapshot sent another one per append still in flight.
+      MaybeCommit();
       return;
     }
     if (pr.snapshot_pending || pr.probing) {
@@ -607,6 +612,7 @@ void Replica::SendAppend(MemberId to, bool heartbeat_only) {
     m.type = MessageType::kSnapshot;
     pr.snapshot_pending = true;
     pr.snapshot_ticks = 0;
+    pr.snapshot_floor_zxid = applied_zxid_;
     Send(std::move(m), false);
     return;
   }
@@ -788,9 +794,27 @@ void Replica::TruncateAfter(int64_t zxid) {
   durable_zxid_ = std::min(durable_zxid_, zxid);
 }
 
+int64_t Replica::NeededByFollowersAfterZxid() const {
+  int64_t needed_after = applied_zxid_;
+  if (role_ != Role::kLeader) return needed_after;
+  // Every peer counts, silent ones too: a member that restarts comes back needing what it
+  // missed meanwhile, and cached_bytes_max bounds what it can hold on to.
+  for (const auto& [id, pr] : progress_) {
+    needed_after =
+        std::min(needed_after, pr.snapshot_pending ? pr.snapshot_floor_zxid : pr.match_zxid);
+  }
+  return needed_after;
+}
+
 void Replica::CompactCache() {
+  // Why not a fixed amount: while the followers keep up, the last cached_entries_min are all
+  // anyone needs, and memory is what a member holding a large tree is short of; while one lags
+  // (pipelined appends in flight, a restart, a snapshot being installed) dropping what it has
+  // yet to receive sends it a snapshot, and under steady load it would get one after another.
+  const int64_t needed_after = NeededByFollowersAfterZxid();
   while (!log_.empty() && log_.front().zxid <= applied_zxid_ &&
-         log_.size() > options_.cached_entries_min && log_bytes_ > options_.cached_bytes_max) {
+         log_.size() > options_.cached_entries_min &&
+         (log_.front().zxid <= needed_after || log_bytes_ > options_.cached_bytes_max)) {
     log_bytes_ -= EntryBytes(log_.front());
     base_zxid_ = log_.front().zxid;
     if (auto m = MembershipOfEntry(log_.front())) base_membership_ = std::move(*m);

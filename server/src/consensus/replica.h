@@ -67,9 +67,10 @@ struct ReplicaOptions {
   size_t append_bytes_max = 1 << 20;
   // Append messages a leader keeps unanswered per follower before it waits.
   int inflight_appends_max = 64;
-  // Applied entries kept in memory to catch up followers: at least cached_entries_min, more
-  // while they take at most cached_bytes_max; older ones are dropped, and a follower that needs
-  // them gets a snapshot. (zoo.cfg's commitLogCount and commitLogBytes.)
+  // Applied entries kept in memory to catch up followers: always the last cached_entries_min;
+  // older ones while a follower still lacks them and they take at most cached_bytes_max. A
+  // follower that needs what was dropped gets a snapshot. (zoo.cfg's commitLogCount and
+  // commitLogBytes.)
   size_t cached_bytes_max = 4 << 20;
   size_t cached_entries_min = 500;
 };
@@ -164,6 +165,8 @@ class Replica {
   // The membership in force at `zxid` (base_zxid() or later): for a snapshot taken there.
   Membership MembershipAt(int64_t zxid) const;
   int64_t base_zxid() const { return base_zxid_; }
+  // Entries held in memory after base_zxid(), committed or not.
+  size_t cached_entries() const { return log_.size(); }
   // Leader: every peer's progress, by id. Empty on any other role.
   std::vector<PeerProgress> PeerProgresses() const;
   // True when this member may serve clients: it is the leader and the first entry of its epoch
@@ -183,6 +186,10 @@ class Replica {
     bool heard = false;    // heard from it since the last check-quorum
     int silent_ticks = 0;  // ticks since it was last heard from (monitoring only)
     int64_t snapshot_ticks = 0;
+    // applied_zxid_ when the snapshot was asked for: it is taken at or after this point, so the
+    // entries after it are what the follower needs next (CompactCache keeps them), and a reply
+    // whose prev_zxid is below it answers something sent before the snapshot.
+    int64_t snapshot_floor_zxid = 0;
   };
 
   void BecomeFollower(int64_t epoch, MemberId leader);
@@ -219,6 +226,8 @@ class Replica {
   void Send(Message m, bool after_persist);
   // Leader: sends what proposals and a moved commit point left pending (see TakeReady).
   void FlushAppends();
+  // The zxid after which some follower still needs entries (applied_zxid_ when none does).
+  int64_t NeededByFollowersAfterZxid() const;
   void CompactCache();
 
   // The log: entries after base_zxid_, in zxid order. Entries up to base_zxid_ are applied and
