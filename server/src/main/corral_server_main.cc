@@ -6,6 +6,19 @@
 #include "config/config.h"
 #include "runtime/server.h"
 
+// jemalloc's settings when corral-server links it (CMakeLists.txt); glibc's malloc ignores this
+// symbol, and MALLOC_CONF in the environment still overrides it. jemalloc keeps freed pages for
+// dirty_decay_ms before it returns them, and without a background thread it returns them only
+// while the program allocates: after a burst (a bulk load, a snapshot being installed, a
+// lagging follower's catch-up) an idle member kept up to 10 s' worth -- 7 MB after loading
+// 500,000 znodes -- and longer if nothing allocated. With a background thread and a 1 s decay it
+// hands them back within about a second of going idle; under load the pages are reused long
+// before they age, so the throughput benchmarks do not move (docs/benchmarks.md).
+extern "C" {
+// NOLINTNEXTLINE: the name and type are jemalloc's interface.
+const char* malloc_conf = "background_thread:true,max_background_threads:1,dirty_decay_ms:1000";
+}
+
 int main(int argc, char** argv) {
   using namespace corral;
   if (argc != 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
