@@ -8,16 +8,16 @@
 // 500,000-znode snapshot. Here a lookup reads one 8-byte slot in a flat array and then the entry
 // it points to.
 //
-// Layout: open addressing with linear probing over a power-of-two array of slots, at most 3/4
-// full; deletion shifts later slots of the same run back (no tombstones, so lookups never slow
-// down after many deletes). A slot is one word: the entry's address and 16 bits of its path's
+// Layout: open addressing with linear probing over an array of slots, at most 3/4 full and
+// grown by half; deletion shifts later slots of the same run back (no tombstones, so lookups never
+// slow down after many deletes). A slot is one word: the entry's address and 16 bits of its path's
 // hash, so a probe passes other paths' slots without reading their entries (1 in 65,536 costs
 // a read). Growing recomputes each entry's hash, reading every entry once, as the rehash of an
 // unordered_map does. Each znode lives in its own heap block together with its path (Entry:
 // the Znode, the path's length, its bytes, then the data's when they fit ZnodeData's inline
 // form, with no string header or second block), so a
 // Znode* or Entry* stays valid until that node is erased, however the index grows:
-// DataTree holds parent pointers across inserts. Per znode the index costs 8-16 bytes of slots
+// DataTree holds parent pointers across inserts. Per znode the index costs 10.7-16 bytes of slots
 // where unordered_map cost 8-16 bytes of buckets plus 16 in each node.
 //
 // Not thread-safe; a const NodeIndex may be read from several threads at once.
@@ -95,7 +95,13 @@ class NodeIndex {
 
   static constexpr size_t kQueueSlots = 8;  // a power of two
 
-  size_t mask() const { return slots_.size() - 1; }
+  // Where a probe for `hash` starts, and the slot after `i` (wrapping around).
+  size_t HomeOf(uint64_t hash) const;
+  size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
+  // How far `to` is from `from` going forward (wrapping around).
+  size_t Distance(size_t from, size_t to) const {
+    return to >= from ? to - from : to + slots_.size() - from;
+  }
   // Index of the slot holding `path`, or of the empty slot ending its probe run (queued_ not
   // included).
   size_t Probe(std::string_view path, uint64_t hash) const;
@@ -107,7 +113,7 @@ class NodeIndex {
   void GrowTo(size_t capacity);
   void Clear();
 
-  // Empty, or a power of two >= 8. Huge pages when large: see base/huge_page_allocator.h.
+  // Empty, or at least 8. Huge pages when large: see base/huge_page_allocator.h.
   std::vector<Slot, HugePageAllocator<Slot>> slots_;
   size_t size_ = 0;  // entries, queued ones included
   // EmplaceAbsent's entries whose slots are not written yet, oldest first (a ring). Writing a
