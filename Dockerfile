@@ -97,7 +97,7 @@ FROM docker.io/library/debian:bookworm-slim AS server
 # already in the base. tests/container checks that ldd finds every library in the image.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libstdc++6 libssl3 libprotobuf-lite32 libyaml-cpp0.7 libprometheus-cpp-core1.0 libedit2 \
+      libstdc++6 libprotobuf-lite32 libyaml-cpp0.7 libprometheus-cpp-core1.0 libedit2 \
       libjemalloc2 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/log/apt/* /var/log/dpkg.log

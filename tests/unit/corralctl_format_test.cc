@@ -30,17 +30,6 @@ TEST(DataText, Utf8AsIsBinaryEscaped) {
   EXPECT_EQ(DataText("\x00\x01ok\\\xff"s), "\\x00\\x01ok\\\\\\xff");
 }
 
-TEST(Base64, Rfc4648Vectors) {
-  EXPECT_EQ(Base64Encode(""), "");
-  EXPECT_EQ(Base64Encode("f"), "Zg==");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(Base64Encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(Base64Encode("\xff\xfe\x00"s), "//4A");
-}
-
 TEST(DataJson, NullTextAndBinary) {
   JsonWriter json;
   json.BeginArray().BeginObject();

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/base64.h"
 #include "base/hex.h"
 #include "base/status.h"
 #include "ctl/json_writer.h"
@@ -20,7 +21,6 @@ namespace corral::ctl {
 
 bool IsValidUtf8(std::string_view bytes);
 std::string DataText(std::string_view bytes);
-std::string Base64Encode(std::string_view bytes);
 // Adds "data_base64" and "data_text" to the open JSON object.
 void DataJson(JsonWriter& json, const std::optional<std::string>& data);
 

@@ -1,13 +1,12 @@
 #include "statemachine/acl.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <array>
 #include <optional>
 #include <string_view>
 
 #include "base/assert.h"
+#include "base/base64.h"
+#include "base/sha1.h"
 
 namespace corral::acl {
 namespace {
@@ -279,20 +278,12 @@ bool Permits(const zk::AclList& acl, int32_t perm, const Identities& ids) {
 }
 
 std::string GenerateDigest(const std::string& user_colon_password) {
-  std::array<unsigned char, SHA_DIGEST_LENGTH> sha{};
-  unsigned int sha_len = 0;
-  int ok = EVP_Digest(user_colon_password.data(), user_colon_password.size(), sha.data(), &sha_len,
-                      EVP_sha1(), nullptr);
-  CORRAL_ASSERT(ok == 1 && sha_len == sha.size(), "SHA-1 unavailable in libcrypto");
-  // Base64 of 20 bytes is 28 characters; EVP_EncodeBlock adds a NUL.
-  std::array<unsigned char, 4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1> b64{};
-  int b64_len = EVP_EncodeBlock(b64.data(), sha.data(), static_cast<int>(sha.size()));
-  CORRAL_ASSERT(b64_len == static_cast<int>(b64.size()) - 1, "unexpected base64 length");
+  const Sha1Digest sha = Sha1(user_colon_password);
   std::string_view user = user_colon_password;
   user = user.substr(0, user.find(':'));
   std::string digest(user);
   digest.push_back(':');
-  digest.append(reinterpret_cast<const char*>(b64.data()), static_cast<size_t>(b64_len));
+  digest += Base64Encode(std::string_view(reinterpret_cast<const char*>(sha.data()), sha.size()));
   return digest;
 }
 
