@@ -384,17 +384,33 @@ TEST(ReplicaTest, FarBehindFollowerGetsASnapshot) {
   EXPECT_TRUE(e[f].replica->Synced());
 }
 
+// Three members whose leader keeps at least 4 entries and at most `cached_bytes_max` more: a
+// follower goes down and misses 30 writes of `body`.
+struct DownFollower {
+  DownFollower(size_t cached_bytes_max, const std::string& body) : e(3, Options(cached_bytes_max)) {
+    leader = e.AwaitLeader();
+    f = leader == 1 ? 2 : 1;
+    e.Tick(2);
+    f_had = e[f].replica->last_zxid();
+    e.Crash(f);
+    for (int i = 0; i < 30; ++i) e.Propose(leader, body);
+    e.Tick(2);
+  }
+  static ReplicaOptions Options(size_t cached_bytes_max) {
+    ReplicaOptions options;
+    options.cached_entries_min = 4;
+    options.cached_bytes_max = cached_bytes_max;
+    return options;
+  }
+  Ensemble e;
+  MemberId leader = 0, f = 0;
+  int64_t f_had = 0;  // f's last entry when it went down
+};
+
 TEST(ReplicaTest, TheCacheHoldsWhatADownFollowerLacksAndShrinksOnceItCaughtUp) {
-  ReplicaOptions options;
-  options.cached_entries_min = 4;
-  options.cached_bytes_max = 1 << 20;
-  Ensemble e(3, options);
-  MemberId leader = e.AwaitLeader();
-  MemberId f = leader == 1 ? 2 : 1;
-  e.Tick(2);
-  e.Crash(f);
-  for (int i = 0; i < 30; ++i) e.Propose(leader, "w");
-  e.Tick(2);
+  DownFollower d(1 << 20, "w");
+  Ensemble& e = d.e;
+  const MemberId leader = d.leader, f = d.f;
   EXPECT_GE(e[leader].replica->cached_entries(), 30u) << "dropped what the down follower lacks";
   e.Start(f);
   e.Tick(5);
@@ -408,18 +424,11 @@ TEST(ReplicaTest, AppendsAnsweredAfterASnapshotWasAskedForSendNoSecondOne) {
   // A follower far behind is sent a snapshot; until it answers, its answers to appends sent
   // earlier keep coming. Each of them used to end the wait and ask for another snapshot (under
   // load: one per append in flight, each serialized on the leader's thread).
-  ReplicaOptions options;
-  options.cached_entries_min = 4;
-  options.cached_bytes_max = 64 << 10;
-  Ensemble e(3, options);
-  MemberId leader = e.AwaitLeader();
-  MemberId f = leader == 1 ? 2 : 1;
-  e.Tick(2);
-  const int64_t f_had = e[f].replica->last_zxid();
-  e.Crash(f);
   const std::string body(4000, 'x');  // ~16 of them fit cached_bytes_max
-  for (int i = 0; i < 30; ++i) e.Propose(leader, body);
-  e.Tick(2);
+  DownFollower d(64 << 10, body);
+  Ensemble& e = d.e;
+  const MemberId leader = d.leader, f = d.f;
+  const int64_t f_had = d.f_had;
   ASSERT_GT(e[leader].replica->base_zxid(), f_had);
   e.DropWhere([&](const Message& m) { return m.type == MessageType::kSnapshot; });
   e.Start(f);
