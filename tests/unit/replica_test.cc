@@ -66,6 +66,11 @@ class Ensemble {
   // Drops every message from now on for which `drop` is true (until DropNone).
   void DropWhere(std::function<bool(const Message&)> drop) { drop_ = std::move(drop); }
   void DropNone() { drop_ = nullptr; }
+  // Holds every message for which `delay` is true for `ticks` ticks before it is delivered.
+  void DelayWhere(std::function<bool(const Message&)> delay, int ticks) {
+    delay_ = std::move(delay);
+    delay_ticks_ = ticks;
+  }
   // Delivers `msg` as if it came over the wire now.
   void Inject(Message msg) {
     wire_.push_back(std::move(msg));
@@ -115,6 +120,11 @@ class Ensemble {
 
   void Tick(int n = 1) {
     for (int i = 0; i < n; ++i) {
+      ++now_ticks_;
+      while (!delayed_.empty() && delayed_.front().first <= now_ticks_) {
+        wire_.push_back(std::move(delayed_.front().second));
+        delayed_.pop_front();
+      }
       for (MemberId id : ids_) {
         if (members_[id].up) members_[id].replica->Tick();
       }
@@ -162,6 +172,10 @@ class Ensemble {
     if (msg.type == MessageType::kVoteRequest) vote_requests_[msg.from]++;
     if (msg.type == MessageType::kSnapshot) snapshots_to_[msg.to]++;
     if (cut_.count({msg.from, msg.to}) || (drop_ && drop_(msg))) return;
+    if (delay_ && delay_(msg)) {
+      delayed_.emplace_back(now_ticks_ + delay_ticks_, std::move(msg));
+      return;
+    }
     if (msg.type == MessageType::kSnapshot) {
       // What a node does: the state it has applied, at its zxid.
       msg.snapshot_zxid = members_[msg.from].replica->applied_zxid();
@@ -179,6 +193,10 @@ class Ensemble {
   std::map<MemberId, int> vote_requests_;
   std::map<MemberId, int> snapshots_to_;
   std::function<bool(const Message&)> drop_;
+  std::function<bool(const Message&)> delay_;
+  int delay_ticks_ = 0;
+  int64_t now_ticks_ = 0;
+  std::deque<std::pair<int64_t, Message>> delayed_;  // (tick due, message), in order
 };
 
 std::vector<int64_t> Zxids(const std::vector<Txn>& txns) {
@@ -453,6 +471,33 @@ TEST(ReplicaTest, AppendsAnsweredAfterASnapshotWasAskedForSendNoSecondOne) {
 
   e.DropNone();
   e.Tick(4 * 10 + 5);  // no answer: the snapshot is sent again after 4 election timeouts
+  EXPECT_TRUE(e[f].replica->Synced());
+  EXPECT_EQ(e[f].replica->commit_zxid(), e[leader].replica->commit_zxid());
+}
+
+TEST(ReplicaTest, ASnapshotAnsweredAfterTheRetryStillEndsTheWait) {
+  // Installing a large tree can take longer than the leader waits before it sends the snapshot
+  // again (4 election timeouts). Writes go on meanwhile. The first snapshot's late answer must
+  // still let the follower continue by appends: the retry keeps the first floor, so the entries
+  // after it are still there. When each retry took a new floor, the cache dropped what the
+  // previous snapshot needed, every answer came in after the next retry and was taken for a
+  // stale one, and a snapshot went out every 4 election timeouts for as long as the writes
+  // lasted.
+  const std::string body(4000, 'x');
+  DownFollower d(64 << 10, body);
+  Ensemble& e = d.e;
+  const MemberId leader = d.leader, f = d.f;
+  EXPECT_LE(e[leader].replica->cached_entries(), 16u) << "kept more than cached_bytes_max";
+  const int delay_ticks = 4 * 10 + 5;
+  e.DelayWhere([&](const Message& m) { return m.from == f && m.to == leader; }, delay_ticks);
+  e.Start(f);
+  for (int i = 0; i < 8 * delay_ticks; ++i) {
+    e.Propose(leader, "w");
+    e.Tick();
+  }
+  EXPECT_LE(e.snapshots_to(f), 2);
+  e.DelayWhere(nullptr, 0);
+  e.Tick(2 * delay_ticks);
   EXPECT_TRUE(e[f].replica->Synced());
   EXPECT_EQ(e[f].replica->commit_zxid(), e[leader].replica->commit_zxid());
 }

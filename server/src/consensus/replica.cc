@@ -203,6 +203,7 @@ void Replica::Tick() {
       if (pr.snapshot_pending && ++pr.snapshot_ticks > 4 * options_.election_timeout_ticks) {
         // No answer to the snapshot: send it again from scratch.
         pr.snapshot_pending = false;
+        pr.snapshot_unanswered = true;
         pr.probing = true;
         pr.inflight = 0;
       }
@@ -504,6 +505,7 @@ void Replica::HandleAppendReply(const Message& m) {
     }
     if (pr.snapshot_pending || pr.probing) {
       pr.snapshot_pending = false;
+      pr.snapshot_unanswered = false;
       pr.probing = false;
       pr.inflight = 0;
       pr.next_prev_zxid = pr.match_zxid;
@@ -612,7 +614,7 @@ void Replica::SendAppend(MemberId to, bool heartbeat_only) {
     m.type = MessageType::kSnapshot;
     pr.snapshot_pending = true;
     pr.snapshot_ticks = 0;
-    pr.snapshot_floor_zxid = applied_zxid_;
+    if (!pr.snapshot_unanswered) pr.snapshot_floor_zxid = applied_zxid_;
     Send(std::move(m), false);
     return;
   }

@@ -187,9 +187,15 @@ class Replica {
     int silent_ticks = 0;  // ticks since it was last heard from (monitoring only)
     int64_t snapshot_ticks = 0;
     // applied_zxid_ when the snapshot was asked for: it is taken at or after this point, so the
-    // entries after it are what the follower needs next (CompactCache keeps them), and a reply
-    // whose prev_zxid is below it answers something sent before the snapshot.
+    // entries after it are what the follower needs next (CompactCache keeps them while they
+    // fit cached_bytes_max), and a reply whose prev_zxid is below it answers something sent
+    // before the snapshot.
     int64_t snapshot_floor_zxid = 0;
+    // A snapshot was sent and not answered before Tick gave up on it. The one sent next keeps
+    // the first one's floor: the first may still be installing and answer later, and must then
+    // find the entries after it (else each retry drops what the previous snapshot needs, and a
+    // follower whose install takes longer than the retry never catches up).
+    bool snapshot_unanswered = false;
   };
 
   void BecomeFollower(int64_t epoch, MemberId leader);
