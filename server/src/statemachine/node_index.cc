@@ -224,6 +224,12 @@ void NodeIndex::Reserve(size_t count) {
 void NodeIndex::GrowTo(size_t capacity) {
   CORRAL_ASSERT(capacity >= kMinCapacity && !OverLoad(size_, capacity),
                 "NodeIndex capacity must have room for every entry");
+  // A large array is allocated in whole huge pages (base/huge_page_allocator.h), all resident
+  // once touched: the slots that fill the last one cost nothing and shorten every probe.
+  if (capacity * sizeof(Slot) >= kHugePageBytes) {
+    size_t bytes = (capacity * sizeof(Slot) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+    capacity = bytes / sizeof(Slot);
+  }
   decltype(slots_) old(capacity);
   old.swap(slots_);
   // A slot keeps only 16 bits of the hash: each entry's path is hashed again. Entries are read
