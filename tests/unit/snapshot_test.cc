@@ -13,7 +13,9 @@
 #include <string>
 
 #include "env/fault_file_system.h"
+#include "proto/snapshot.pb.h"
 #include "storage/file_names.h"
+#include "storage/record_format.h"
 #include "storage_test_util.h"
 
 namespace corral::storage {
@@ -249,6 +251,40 @@ TEST_F(SnapshotTest, TrailingBytesNameMismatchAndForeignDatabaseAreRefused) {
   EXPECT_EQ(LoadSnapshot(&fs, path, mine).status().code(), Status::Code::kInvalidArgument);
   mine.db_id = 42;
   EXPECT_TRUE(LoadSnapshot(&fs, path, mine).ok());
+}
+
+TEST_F(SnapshotTest, ANodeWithNullDataAndBytesIsRefused) {
+  // Well framed (every record's checksum is right) but self-contradictory: what a buggy or
+  // hostile writer could produce. It must be refused by name, not loaded with either reading.
+  StateMachine sm(Extended());
+  TxnMaker t;
+  sm.Apply(t.CreateSession(kS1));
+  sm.Apply(t.Create(kS1, "/null", "", zk::kPersistent, OpenAcl(), zk::kCreate2, -1, true));
+  const std::string path = Write(sm).path;
+  const std::string bytes = *fs.ReadFile(path);
+  std::string rewritten;
+  bool changed = false;
+  for (size_t at = 0; at < bytes.size();) {
+    const uint32_t payload_bytes = GetFixed32(bytes.data() + at);
+    const auto type = static_cast<RecordType>(bytes[at + 4]);
+    std::string payload = bytes.substr(at + kRecordHeaderBytes, payload_bytes);
+    proto::ZnodeRecord node;
+    if (type == RecordType::kZnode && node.ParseFromString(payload) && node.path() == "/null") {
+      ASSERT_TRUE(node.data_null());
+      node.set_data("xyz");
+      payload = node.SerializeAsString();
+      changed = true;
+    }
+    AppendRecord(&rewritten, type, payload);
+    at += kRecordOverheadBytes + payload_bytes;
+  }
+  ASSERT_TRUE(changed);
+  ASSERT_TRUE(fs.RemoveFile(path).ok());
+  auto loaded = Load(WriteRaw(path.substr(path.rfind('/') + 1), rewritten));
+  EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(loaded.status().message().find("znode /null has null data with 3 bytes"),
+            std::string::npos)
+      << loaded.status().ToString();
 }
 
 TEST_F(SnapshotTest, FailedWriteLeavesNoFile) {
