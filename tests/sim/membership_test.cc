@@ -13,8 +13,6 @@ namespace {
 
 using consensus::Membership;
 
-bool Acked(const std::optional<WriteOutcome>& w) { return w && w->err == zk::kOk; }
-
 // Proposes `next` from `client` and runs until it commits (the state machine answers reconfig
 // entries with its own code; committed is what counts here).
 bool Reconfigure(Simulation& sim, int client, const Membership& next) {

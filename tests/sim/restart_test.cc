@@ -11,8 +11,6 @@
 namespace corral::sim::scenario {
 namespace {
 
-bool Acked(const std::optional<WriteOutcome>& w) { return w && w->err == zk::kOk; }
-
 // A follower restarts while the leader is healthy, and the leader's messages to it are held
 // until it has campaigned, for two election timeouts: its pre-votes must be ignored by the
 // members that hear the leader, and once the leader's messages arrive it follows, in the same

@@ -48,12 +48,14 @@ inline std::optional<WriteOutcome> WriteAndWait(Simulation& sim, int client, con
   return std::nullopt;
 }
 
+// Whether a write came back, and succeeded.
+inline bool Acked(const std::optional<WriteOutcome>& w) { return w && w->err == zk::kOk; }
+
 // A client connected to `member` with an acknowledged session; -1 when that did not happen.
 inline int OpenClient(Simulation& sim, MemberId member) {
   const int client = sim.AddClient();
   sim.Connect(client, member);
-  std::optional<WriteOutcome> session = WriteAndWait(sim, client, CreateSessionTxn(0, 0, 30000));
-  if (!session || session->err != zk::kOk) return -1;
+  if (!Acked(WriteAndWait(sim, client, CreateSessionTxn(0, 0, 30000)))) return -1;
   sim.client(client).session_live = true;
   return client;
 }

@@ -24,8 +24,6 @@ std::vector<MemberId> Others(Simulation& sim, MemberId leader) {
   return out;
 }
 
-bool Acked(const std::optional<WriteOutcome>& w) { return w && w->err == zk::kOk; }
-
 // The start of every "a follower syncs after falling behind" scenario: a leader with a client
 // commits `writes` creates named prefix0.. while `lagging` (one of the others) is cut off.
 // `lagging` is 0 when the ensemble could not get there (the caller asserts).

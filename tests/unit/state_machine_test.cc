@@ -276,8 +276,8 @@ std::string StatString(const zk::Stat& s) {
 std::string Dump(const DataTree& t) {
   std::ostringstream o;
   t.ForEach([&](const std::string& p, const Znode& n) {
-    o << p << " data=" << n.data.view() << " " << StatString(n.ToStat()) << " acl=" << AclString(*n.acl)
-      << " children=";
+    o << p << " data=" << n.data.view() << " " << StatString(n.ToStat())
+      << " acl=" << AclString(*n.acl) << " children=";
     for (const auto& c : n.children) o << c << ",";
     o << "\n";
   });

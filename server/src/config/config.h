@@ -67,8 +67,8 @@ struct Config {
   int64_t container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
   int64_t container_max_per_minute = 10000;     // znode.container.maxPerMinute
   // Applied entries a member keeps in memory to catch up a lagging follower without a snapshot:
-  // at least commit_log_count (ZooKeeper's zookeeper.commitLogCount), more while they take at
-  // most commit_log_bytes (Corral's own).
+  // the last commit_log_count (ZooKeeper's zookeeper.commitLogCount); on the leader also older
+  // ones some peer still lacks, while they take at most commit_log_bytes (Corral's own).
   int64_t commit_log_count = 500;
   int64_t commit_log_bytes = 4 << 20;
   std::string log_level = "info";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "statemachine/path.h"
 #include "zk/codes.h"
 
 namespace corral::ctl {
@@ -10,13 +11,6 @@ namespace {
 constexpr char kZookeeperSubtree[] = "/zookeeper";
 
 }  // namespace
-
-std::string ChildPath(std::string_view parent, std::string_view name) {
-  std::string out(parent);
-  if (!out.ends_with("/")) out += '/';
-  out += name;
-  return out;
-}
 
 std::string_view LastPathComponent(std::string_view path) {
   size_t slash = path.rfind('/');
@@ -36,7 +30,7 @@ int32_t FetchTree(client::ZkClient& zk, const std::string& path, int depth_max, 
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     ZnodeTree child;
-    err = FetchTree(zk, ChildPath(path, name), depth_max < 0 ? -1 : depth_max - 1, &child);
+    err = FetchTree(zk, path::Join(path, name), depth_max < 0 ? -1 : depth_max - 1, &child);
     if (err == zk::kNoNode) continue;  // deleted meanwhile
     if (err != zk::kOk) return err;
     tree->children.push_back(std::move(child));
@@ -53,7 +47,7 @@ int32_t DeleteTree(client::ZkClient& zk, const std::string& path, int64_t* delet
     return err;
   }
   for (const auto& name : names) {
-    std::string child = ChildPath(path, name);
+    std::string child = path::Join(path, name);
     if (child == kZookeeperSubtree) continue;
     err = DeleteTree(zk, child, deleted, failed_path);
     if (err == zk::kNoNode) continue;

@@ -24,7 +24,6 @@ struct ZnodeTree {
 [[nodiscard]] int32_t DeleteTree(client::ZkClient& zk, const std::string& path, int64_t* deleted,
                                  std::string* failed_path);
 
-std::string ChildPath(std::string_view parent, std::string_view name);
 std::string_view LastPathComponent(std::string_view path);
 
 }  // namespace corral::ctl

@@ -39,11 +39,11 @@ class ContentDigest {
     char buf[1 + 8 * 14];
     size_t at = 0;
     buf[at++] = 'N';
-    for (int64_t v :
-         {static_cast<int64_t>(path.size()), static_cast<int64_t>(n.data.size()),
-          static_cast<int64_t>(n.data.is_null()), static_cast<int64_t>(acl_index), n.czxid, n.mzxid,
-          n.ctime, n.mtime, n.pzxid(), static_cast<int64_t>(n.version),
-          static_cast<int64_t>(n.aversion), static_cast<int64_t>(n.cversion()), n.ephemeral_owner}) {
+    for (int64_t v : {static_cast<int64_t>(path.size()), static_cast<int64_t>(n.data.size()),
+                      static_cast<int64_t>(n.data.is_null()), static_cast<int64_t>(acl_index),
+                      n.czxid, n.mzxid, n.ctime, n.mtime, n.pzxid(),
+                      static_cast<int64_t>(n.version), static_cast<int64_t>(n.aversion),
+                      static_cast<int64_t>(n.cversion()), n.ephemeral_owner}) {
       std::memcpy(buf + at, &v, 8);
       at += 8;
     }
