@@ -27,11 +27,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Ports free_listen_port has handed out in this process. A port it checks is free until the
+# server binds it, so without this two calls for one ensemble (a member's peer port and another
+# member's client port, say) could pick the same random port, and the second member to start
+# failed with "Address already in use" (seen once in ./dev/test, test_reconfig).
+_handed_out_ports = set()
+
+
 def free_listen_port():
     """A free port below the kernel's ephemeral range, for a port a server binds after this
-    returns. A port from the ephemeral range (what free_port gives) can meanwhile become the
-    local end of an outgoing connection, and members of an ensemble dial each other while
-    others still start, so their ports are taken from below it."""
+    returns, never one this process was given before. A port from the ephemeral range (what
+    free_port gives) can meanwhile become the local end of an outgoing connection, and members
+    of an ensemble dial each other while others still start, so their ports are taken from
+    below it."""
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
             low = int(f.read().split()[0])
@@ -39,6 +47,9 @@ def free_listen_port():
         low = 32768
     for _ in range(200):
         port = random.randrange(10000, max(10001, low))
+        if port in _handed_out_ports:
+            continue
+        _handed_out_ports.add(port)
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
