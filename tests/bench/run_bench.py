@@ -23,6 +23,7 @@ Usage: /usr/bin/python3 tests/bench/run_bench.py [--members 3|1] [--rounds 3] [-
 import argparse
 import datetime
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -165,6 +166,16 @@ class Ensemble:
                 raise NotSupported(line.strip()) from e
             raise
 
+    def connect_string_of(self, role):
+        """The connect string of the first member whose srvr says `role` ("leader" or
+        "follower"); with one member, that member's (it is standalone)."""
+        if len(self.members) == 1:
+            return self.members[0].connect_string
+        for m in self.members:
+            if ("Mode: %s" % role) in self._srvr(m):
+                return m.connect_string
+        raise RuntimeError("%s: no member is %s now" % (self.kind, role))
+
     @staticmethod
     def _srvr(member):
         try:
@@ -234,45 +245,80 @@ def run_tool(binary, servers_arg, workload, args, duration_s, connections=None, 
                 "errors": 1}
     result = json.loads(lines[-1])
     result["exit_code"] = proc.returncode
+    if workload != "populate" and result.get("ops") == 0:
+        # A server that stalled for the whole window answered nothing in it: that is no
+        # throughput figure (0 ops/s) and no latency figure (none was recorded).
+        result["failed"] = "no reply within the %g s measured window" % duration_s
     return result
 
 
-def measure_fdatasync(directory, seconds=2.0, block_bytes=4096):
-    """Latency of write(4 KiB) + fdatasync in `directory`, two ways: into a file preallocated
-    with written zeros (a log that preallocates: only data is flushed) and appending to a
-    growing file (the size changes every time, so metadata is flushed too). Returns
-    {mode: (p50_us, p99_us, count)}."""
-    results = {}
+def fdatasync_samples(path, mode, seconds, block_bytes=4096, start_barrier=None):
+    """Latencies (ns) of write(4 KiB) + fdatasync into `path`: a file preallocated with written
+    zeros (mode "preallocated": only data is flushed, as a log that preallocates) or a growing
+    one ("append": the size changes every time, so metadata is flushed too)."""
     block = b"\xab" * block_bytes
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        if mode == "preallocated":
+            zeros = b"\0" * (1 << 20)
+            for _ in range(64):
+                os.write(fd, zeros)
+            os.fsync(fd)
+            os.lseek(fd, 0, os.SEEK_SET)
+        if start_barrier is not None:
+            start_barrier.wait()
+        samples = []
+        deadline = time.monotonic() + seconds
+        offset = 0
+        while time.monotonic() < deadline or len(samples) < 100:
+            t0 = time.perf_counter_ns()
+            os.write(fd, block)
+            os.fdatasync(fd)
+            samples.append(time.perf_counter_ns() - t0)
+            offset += block_bytes
+            if mode == "preallocated" and offset >= (64 << 20):
+                os.lseek(fd, 0, os.SEEK_SET)
+                offset = 0
+        return samples
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
+def _fdatasync_writer(path, seconds, barrier, results):
+    results.put(fdatasync_samples(path, "preallocated", seconds, start_barrier=barrier))
+
+
+def measure_fdatasync(directory, seconds=2.0):
+    """The disk's write+fdatasync latency: {mode: (p50_us, p99_us, count)} for one writer into
+    a preallocated file ("preallocated") and into a growing one ("append"), and for 2 and 3
+    processes writing their own preallocated files at once ("preallocated x2", "... x3"). The
+    members of an ensemble on this machine share its disk: a replicated write waits for the
+    fsyncs of at least two of them, issued at about the same time."""
+    def summary(samples):
+        samples.sort()
+        return (samples[len(samples) // 2] / 1000.0,
+                samples[min(len(samples) - 1, int(len(samples) * 0.99))] / 1000.0, len(samples))
+
+    results = {}
     for mode in ("preallocated", "append"):
         path = os.path.join(directory, "fdatasync-probe-" + mode)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            if mode == "preallocated":
-                zeros = b"\0" * (1 << 20)
-                for _ in range(64):
-                    os.write(fd, zeros)
-                os.fsync(fd)
-                os.lseek(fd, 0, os.SEEK_SET)
-            samples = []
-            deadline = time.monotonic() + seconds
-            offset = 0
-            while time.monotonic() < deadline or len(samples) < 100:
-                t0 = time.perf_counter_ns()
-                os.write(fd, block)
-                os.fdatasync(fd)
-                samples.append(time.perf_counter_ns() - t0)
-                offset += block_bytes
-                if mode == "preallocated" and offset >= (64 << 20):
-                    os.lseek(fd, 0, os.SEEK_SET)
-                    offset = 0
-        finally:
-            os.close(fd)
-            os.unlink(path)
-        samples.sort()
-        results[mode] = (samples[len(samples) // 2] / 1000.0,
-                         samples[min(len(samples) - 1, int(len(samples) * 0.99))] / 1000.0,
-                         len(samples))
+        results[mode] = summary(fdatasync_samples(path, mode, seconds))
+    context = multiprocessing.get_context("fork")
+    for writers in (2, 3):
+        barrier = context.Barrier(writers)
+        queue = context.Queue()
+        procs = [context.Process(target=_fdatasync_writer, args=(
+            os.path.join(directory, "fdatasync-probe-%d-of-%d" % (i, writers)), seconds,
+            barrier, queue)) for i in range(writers)]
+        for p in procs:
+            p.start()
+        samples = []
+        for _ in procs:
+            samples.extend(queue.get(timeout=60 + seconds))
+        for p in procs:
+            p.join()
+        results["preallocated x%d" % writers] = summary(samples)
     return results
 
 
@@ -301,13 +347,25 @@ def wait_for_znode(port, path, t0, timeout_s):
 # --- The plan -------------------------------------------------------------------------------
 
 class Workload:
-    def __init__(self, key, tool_workload, label, connections=None, window=None, ceiling=True):
+    def __init__(self, key, tool_workload, label, connections=None, window=None, ceiling=True,
+                 via=None):
         self.key = key
         self.tool_workload = tool_workload
         self.label = label
         self.connections = connections
         self.window = window
         self.ceiling = ceiling  # also run against the null responder
+        # None: the generator spreads its connections over every member; "leader" or
+        # "follower": its one connection goes to a member in that role (an ensemble only).
+        self.via = via
+
+    @property
+    def one_in_flight(self):
+        return self.connections == 1 and self.window == 1
+
+    @property
+    def writes(self):
+        return self.tool_workload in WRITE_WORKLOADS
 
 
 def closed_loop_workloads(args):
@@ -317,7 +375,13 @@ def closed_loop_workloads(args):
         Workload("write", "write", "write (setData)"),
         Workload("create-delete", "create-delete", "create + delete"),
         Workload("read-1", "read", "read, 1 in flight (latency)", 1, 1),
-        Workload("write-1", "write", "write, 1 in flight (latency)", 1, 1, ceiling=False),
+        # A write reaches the leader and back through the member the client talks to: through
+        # a follower two more hops than through the leader. Measured both ways so that which
+        # member an election happened to choose does not move the figure.
+        Workload("write-1", "write", "write, 1 in flight, via a follower (latency)", 1, 1,
+                 ceiling=False, via="follower"),
+        Workload("write-1-leader", "write", "write, 1 in flight, via the leader (latency)", 1, 1,
+                 ceiling=False, via="leader"),
     ]
     return [w for w in every if w.key in args.workloads]
 
@@ -374,11 +438,15 @@ class Bench:
         self.started = []
 
     def measure(self, section, key, target_name, target, round_index, binary, workload,
-                duration, **kwargs):
-        """One run of a load generator against `target`, with the server's CPU time per
-        reply (all threads of every member, over the whole run) added to the result."""
+                duration, via=None, **kwargs):
+        """One run of a load generator against `target` (against its member in role `via`
+        when given), with the server's CPU time per reply (all threads of every member, over
+        the whole run) added to the result."""
+        servers_arg = target.servers_arg
+        if via is not None and isinstance(target, Ensemble):
+            servers_arg = target.connect_string_of(via)
         cpu_before = target.cpu_s()
-        r = run_tool(binary, target.servers_arg, workload, self.args, duration, **kwargs)
+        r = run_tool(binary, servers_arg, workload, self.args, duration, **kwargs)
         cpu = target.cpu_s() - cpu_before
         if not r.get("failed") and r.get("replies"):
             r["server_cpu_us_per_reply"] = cpu * 1e6 / r["replies"]
@@ -452,8 +520,8 @@ class Bench:
                             continue  # nothing to warm up
                         duration = min(args.duration_s, args.ceiling_duration_s)
                     self.measure("lean", w.key, target, targets[target], round_index, self.lean,
-                                 w.tool_workload, duration, connections=w.connections,
-                                 window=w.window)
+                                 w.tool_workload, duration, via=w.via,
+                                 connections=w.connections, window=w.window)
 
     def fixed_rate(self, targets):
         """The same offered load for both servers, so their latency is compared at equal load."""
@@ -535,7 +603,16 @@ class Bench:
 
     # -- results --
     def measured(self, section, key, target):
-        return [r for i, r in self.results.get((section, key, target), []) if i >= 1]
+        """The measured rounds (not the warm-up) that completed; a round that failed is left
+        out of the medians and listed under the table (left_out)."""
+        return [r for i, r in self.results.get((section, key, target), [])
+                if i >= 1 and not r.get("failed")]
+
+    def left_out(self):
+        """'section workload server rN: why' for every measured round that failed."""
+        return ["%s %s %s r%d: %s" % (section, key, TARGET_NAMES[target], i + 1, r["failed"])
+                for (section, key, target), rounds in sorted(self.results.items())
+                for i, r in rounds if i >= 1 and r.get("failed")]
 
     def warmup(self, section, key, target):
         return [r for i, r in self.results.get((section, key, target), []) if i == 0]
@@ -600,14 +677,26 @@ def cell(bench, section, key, target):
         return None, None, None, None, "not yet supported"
     results = bench.measured(section, key, target)
     if not results:
-        return None, None, None, None, "—"
-    if any(r.get("failed") for r in results):
-        return None, None, None, None, "failed"
+        failed = any(r.get("failed") for _, r in bench.results.get((section, key, target), []))
+        return None, None, None, None, "failed" if failed else "—"
     if any(r.get("errors") for r in results):
         return None, None, None, None, "errors (%d)" % sum(r["errors"] for r in results)
     ops = median_of(results, "ops_per_s")
     p50, p99, p999 = (median_of(results, f) for f in ("p50_us", "p99_us", "p999_us"))
     return ops, p50, p99, p999, None
+
+
+def write_floor_us(bench):
+    """What one write in flight cannot beat on this rig, from figures of the same run, or None:
+    {"rtt_us": a loopback round trip with a wake-up at each end (the null responder's
+    one-in-flight read p50), "via_leader_us": 2 round trips + one fsync overlapped with
+    another's, "via_follower_us": 3 round trips + that fsync}."""
+    fs = bench.report.get("fdatasync", {})
+    rtt = cell(bench, "lean", "read-1", NULL)[1]
+    if rtt is None or "preallocated x2" not in fs:
+        return None
+    fsync = fs["preallocated x2"][0]
+    return {"rtt_us": rtt, "via_leader_us": 2 * rtt + fsync, "via_follower_us": 3 * rtt + fsync}
 
 
 def latency_text(p50, p99, p999):
@@ -648,19 +737,19 @@ def render(bench):
     w("")
     w("† includes writes: both servers make every write durable (fdatasync) before replying; "
       "the disk's own latency is measured below.")
-    rows = [(w_.key, w_.label, "lean") for w_ in closed_loop_workloads(a)]
+    rows = closed_loop_workloads(a)
     if rows or rep.get("offered_ops_s"):
         w("")
         w("| workload (lean generator) | ZooKeeper ops/s | Corral ops/s | Corral/ZK ops/s "
           "| ZooKeeper latency µs | Corral latency µs | Corral/ZK p99 "
           "| rig ceiling ops/s (null) |")
         w("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for key, label, section in rows:
+    for row in rows:
+        key, label, section, one_in_flight = row.key, row.label, "lean", row.one_in_flight
         zk = cell(bench, section, key, ZOOKEEPER)
         co = cell(bench, section, key, CORRAL)
         nu = cell(bench, section, key, NULL)
-        one_in_flight = key.endswith("-1")
-        dagger = " †" if (key[:-2] if one_in_flight else key) in WRITE_WORKLOADS else ""
+        dagger = " †" if row.writes else ""
         ratio_ops = fmt_ratio(co[0], zk[0])
         if one_in_flight:
             ratio_lat = fmt_ratio(co[1], zk[1]) + (" (p50)" if co[1] and zk[1] else "")
@@ -708,6 +797,10 @@ def render(bench):
                 workload, dagger, zk[4] or fmt_int(zk[0]), co[4] or fmt_int(co[0]),
                 fmt_ratio(co[0], zk[0]), zk[4] or latency_text(*zk[1:4]),
                 co[4] or latency_text(*co[1:4]), nu[4] or fmt_int(nu[0]), fmt_ratio(co[0], nu[0])))
+    left_out = bench.left_out()
+    if left_out:
+        w("")
+        w("Rounds left out of the medians above (they failed): " + "; ".join(left_out) + ".")
     cpu_rows = []
     for (section, key, target), _ in sorted(bench.results.items()):
         if target != ZOOKEEPER:
@@ -734,6 +827,26 @@ def render(bench):
       "durable write cannot be acknowledged faster than this." % (
           fmt_int(fs["preallocated"][0]), fmt_int(fs["preallocated"][1]), fs["preallocated"][2],
           fmt_int(fs["append"][0]), fmt_int(fs["append"][1])))
+    if "preallocated x2" in fs:
+        w("")
+        w("The members share this disk. With 2 and 3 processes each writing + fdatasyncing its "
+          "own preallocated file at once: p50 %s and %s µs each (p99 %s and %s)." % (
+              fmt_int(fs["preallocated x2"][0]), fmt_int(fs["preallocated x3"][0]),
+              fmt_int(fs["preallocated x2"][1]), fmt_int(fs["preallocated x3"][1])))
+        floor = write_floor_us(bench)
+        if floor is not None and a.members > 1:
+            w("")
+            w("The floor of one replicated write on this rig: the client's round trip to the "
+              "member and the member's round trip to a follower, each at least the null "
+              "responder's one-in-flight p50 (%s µs), plus the fsync a majority needs, "
+              "overlapped with another member's (%s µs): **%s µs, %s the fdatasync p50**; via "
+              "a follower, one more round trip (forward to the leader, commit back): %s µs, "
+              "%s. No server can go below it here: it counts no work at all in the members." % (
+                  fmt_int(floor["rtt_us"]), fmt_int(fs["preallocated x2"][0]),
+                  fmt_int(floor["via_leader_us"]),
+                  fmt_ratio(floor["via_leader_us"], fs["preallocated"][0]),
+                  fmt_int(floor["via_follower_us"]),
+                  fmt_ratio(floor["via_follower_us"], fs["preallocated"][0])))
     bulk = rep.get("bulk", {})
     if a.bulk_znodes > 0:
         w("")
@@ -861,7 +974,7 @@ def parse_args(argv):
                    help="requests in flight per connection")
     p.add_argument("--znodes", type=int, default=10000, help="znodes the workloads use")
     p.add_argument("--data-bytes", type=int, default=100)
-    p.add_argument("--workloads", default="read,mixed,write,create-delete,read-1,write-1",
+    p.add_argument("--workloads", default="read,mixed,write,create-delete,read-1,write-1,write-1-leader",
                    help="closed-loop workloads of the lean generator")
     p.add_argument("--fixed-rate-workloads", default="mixed",
                    help="workloads also run at a fixed offered load (empty: none)")
