@@ -109,6 +109,7 @@ class Server:
         self.config.update(extra_config or {})
         self.proc = None
         self.log_path = os.path.join(workdir, "server.log")
+        self.env = {}  # environment variables added to the process's
 
     @property
     def connect_string(self):
@@ -150,7 +151,8 @@ class Server:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.command(config_path), stdout=self.log, stderr=subprocess.STDOUT,
-            cwd=self.workdir, start_new_session=True)
+            cwd=self.workdir, start_new_session=True,
+            env=dict(os.environ, **self.env) if self.env else None)
 
     def _ready(self):
         if self.proc.poll() is not None:

@@ -1,6 +1,7 @@
 #include "runtime/replicated_committer.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "base/log.h"
 #include "runtime/reconfig_planner.h"
@@ -245,18 +246,20 @@ void ReplicatedCommitter::Pump(PumpFrom from) {
     disk_busy_ = true;
     if (from == PumpFrom::kPosted && PersistHere(rd)) {
       std::optional<StateMachine> installed;
-      Status st = disk_->Persist(rd, &installed);
-      Persisted(std::move(rd), st, std::move(installed), applied_early);
+      int64_t elapsed_us = 0;
+      Status st = TimedPersist(rd, &installed, &elapsed_us);
+      Persisted(std::move(rd), st, std::move(installed), applied_early, elapsed_us);
       continue;
     }
     asio::post(disk_io_, [this, rd = std::move(rd), applied_early]() mutable {
       std::optional<StateMachine> installed;
-      Status st = disk_->Persist(rd, &installed);
+      int64_t elapsed_us = 0;
+      Status st = TimedPersist(rd, &installed, &elapsed_us);
       asio::post(core_, [this, rd = std::move(rd), st, installed = std::move(installed),
-                         applied_early]() mutable {
+                         applied_early, elapsed_us]() mutable {
         // Straight on with what arrived during the fsync, on the disk thread again: under
         // load the core keeps taking requests while the disk works.
-        if (Persisted(std::move(rd), st, std::move(installed), applied_early)) {
+        if (Persisted(std::move(rd), st, std::move(installed), applied_early, elapsed_us)) {
           Pump(PumpFrom::kDiskThread);
         }
       });
@@ -267,15 +270,37 @@ void ReplicatedCommitter::Pump(PumpFrom from) {
 bool ReplicatedCommitter::PersistHere(const consensus::Ready& rd) const {
   // A few entries (one client's write, a handful of pipelined ones) cost one fsync wherever it
   // runs, and here it saves two thread hand-offs (to the disk thread and back, each a wake-up
-  // of a sleeping thread) on the write's critical path, on every member. A bigger batch means
-  // load: it goes to the disk thread, so the core keeps taking requests during the fsync. A
-  // snapshot takes long to install; a log job (autopurge) on the disk thread owns the log.
-  return !rd.snapshot && rd.entries.size() <= kPersistHereEntriesMax && log_jobs_ == 0;
+  // of a sleeping thread) on the write's critical path, on every member: ~30 us of a 330 us
+  // write on a disk that flushes in ~100 us (docs/benchmarks.md). But no request is served
+  // while it runs, so only on a disk that has been fast lately: with a 2 ms flush, requests at
+  // 5,000 ops/s, one in ten a write, took 1.6 ms at p50 instead of 65 us. A bigger batch
+  // means load: it goes to the disk thread, so the core keeps taking requests during the
+  // fsync. A snapshot takes long to install; a log job (autopurge) on the disk thread owns
+  // the log.
+  return !rd.snapshot && rd.entries.size() <= kPersistHereEntriesMax && log_jobs_ == 0 &&
+         persist_estimate_.AtMost(kPersistHereFsyncMaxUs);
+}
+
+Status ReplicatedCommitter::TimedPersist(const consensus::Ready& rd,
+                                         std::optional<StateMachine>* installed,
+                                         int64_t* elapsed_us) {
+  auto start = std::chrono::steady_clock::now();
+  Status st = disk_->Persist(rd, installed);
+  *elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  return st;
 }
 
 bool ReplicatedCommitter::Persisted(consensus::Ready rd, const Status& st,
-                                    std::optional<StateMachine> installed, size_t applied_early) {
+                                    std::optional<StateMachine> installed, size_t applied_early,
+                                    int64_t elapsed_us) {
   disk_busy_ = false;
+  // What PersistHere would block the core thread for: a small batch of entries, no snapshot.
+  if (st.ok() && !rd.entries.empty() && rd.entries.size() <= kPersistHereEntriesMax &&
+      !rd.snapshot) {
+    persist_estimate_.Observe(elapsed_us);
+  }
   if (!st.ok()) {
     failed_ = true;
     on_fatal_(st);

@@ -35,6 +35,7 @@
 #include "node/committer.h"
 #include "node/node.h"
 #include "runtime/forward_stream.h"
+#include "runtime/fsync_estimate.h"
 #include "runtime/reconfig_planner.h"
 #include "runtime/replica_disk.h"
 #include "runtime/server_metrics.h"
@@ -84,9 +85,13 @@ class ReplicatedCommitter : public Committer {
   void Pump(PumpFrom from = PumpFrom::kInput);
   // Whether `rd` is persisted on the core thread instead of the disk thread.
   bool PersistHere(const consensus::Ready& rd) const;
-  // The disk work of `rd` is done with `st`: Finish, or stop on failure (returns false).
+  // Persists `rd` with disk_ (on whichever thread owns it now); *elapsed_us: how long it took.
+  Status TimedPersist(const consensus::Ready& rd, std::optional<StateMachine>* installed,
+                      int64_t* elapsed_us);
+  // The disk work of `rd` is done with `st` in `elapsed_us`: Finish, or stop on failure
+  // (returns false).
   bool Persisted(consensus::Ready rd, const Status& st, std::optional<StateMachine> installed,
-                 size_t applied_early);
+                 size_t applied_early, int64_t elapsed_us);
   // Carries out the rest of `rd` once its disk work is done; the first `applied_early`
   // committed entries were applied before it (already durable here).
   void Finish(consensus::Ready rd, std::optional<StateMachine> installed, size_t applied_early);
@@ -128,9 +133,14 @@ class ReplicatedCommitter : public Committer {
   std::function<void(const DynamicConfig&)> membership_observer_;
   uint64_t reported_membership_generation_ = 0;  // 0: not yet reported (the core starts at 1)
   static constexpr size_t kPersistHereEntriesMax = 4;
-  bool disk_busy_ = false;       // a Ready's disk work is in progress
-  bool persist_posted_ = false;  // a kPosted Pump is queued
-  int log_jobs_ = 0;             // RunOnLog jobs not finished: the disk thread uses the log
+  // PersistHere only while persisting a small batch has lately taken at most this long: on a
+  // slower disk (a cloud volume's 1-2 ms flush) the two hand-offs it saves are a small part of
+  // a write's time, and blocking the core thread for every write would hold up every read.
+  static constexpr int64_t kPersistHereFsyncMaxUs = 250;
+  FsyncEstimate persist_estimate_;  // core thread; samples: batches PersistHere could take
+  bool disk_busy_ = false;          // a Ready's disk work is in progress
+  bool persist_posted_ = false;     // a kPosted Pump is queued
+  int log_jobs_ = 0;                // RunOnLog jobs not finished: the disk thread uses the log
   bool failed_ = false;
   int64_t next_sync_id_ = 1;
   std::map<int64_t, std::function<void(int64_t)>> syncs_;  // by request id, awaiting the leader
