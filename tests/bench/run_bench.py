@@ -383,6 +383,10 @@ def closed_loop_workloads(args):
         Workload("write-1-leader", "write", "write, 1 in flight, via the leader (latency)", 1, 1,
                  ceiling=False, via="leader"),
     ]
+    if args.members == 1:  # standalone: no roles, one write-1
+        every = [w for w in every if w.key != "write-1-leader"]
+        every[-1] = Workload("write-1", "write", "write, 1 in flight (latency)", 1, 1,
+                             ceiling=False)
     return [w for w in every if w.key in args.workloads]
 
 
@@ -444,7 +448,12 @@ class Bench:
         the whole run) added to the result."""
         servers_arg = target.servers_arg
         if via is not None and isinstance(target, Ensemble):
-            servers_arg = target.connect_string_of(via)
+            try:
+                servers_arg = target.connect_string_of(via)
+            except RuntimeError as e:  # mid-election: this round has no figure
+                self.record(section, key, target_name, round_index,
+                            {"failed": str(e), "errors": 1})
+                return
         cpu_before = target.cpu_s()
         r = run_tool(binary, servers_arg, workload, self.args, duration, **kwargs)
         cpu = target.cpu_s() - cpu_before
