@@ -60,7 +60,8 @@ def test_reads_on_the_leader_do_not_wait_for_a_slow_fsync(tmp_path):
     assert os.path.exists(SHIM), "%s is missing: build the tests first" % SHIM
     ensemble = Ensemble(str(tmp_path), size=3)
     for m in ensemble.members.values():
-        m.env = {"LD_PRELOAD": SHIM, "CORRAL_TEST_FDATASYNC_DELAY_US": str(int(FSYNC_DELAY_S * 1e6))}
+        m.env = {"LD_PRELOAD": SHIM,
+                 "CORRAL_TEST_FDATASYNC_DELAY_US": str(int(FSYNC_DELAY_S * 1e6))}
     writer = None
     try:
         leader = ensemble.start().leader()
