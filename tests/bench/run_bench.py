@@ -983,7 +983,8 @@ def parse_args(argv):
                    help="requests in flight per connection")
     p.add_argument("--znodes", type=int, default=10000, help="znodes the workloads use")
     p.add_argument("--data-bytes", type=int, default=100)
-    p.add_argument("--workloads", default="read,mixed,write,create-delete,read-1,write-1,write-1-leader",
+    p.add_argument("--workloads",
+                   default="read,mixed,write,create-delete,read-1,write-1,write-1-leader",
                    help="closed-loop workloads of the lean generator")
     p.add_argument("--fixed-rate-workloads", default="mixed",
                    help="workloads also run at a fixed offered load (empty: none)")
