@@ -231,6 +231,35 @@ def test_full_restart_keeps_every_write(ensemble):
     check_all_present(ensemble, ["/r/n%03d" % i for i in range(100)])
 
 
+def test_follower_further_behind_than_the_cache_catches_up_by_snapshot(tmp_path):
+    # The leader keeps only 10 applied entries (commitLogBytes 0: nothing more for a follower
+    # that is away), so a follower that missed 150 writes gets the leader's state as a snapshot.
+    e = Ensemble(str(tmp_path), size=3,
+                 extra_config={"commitLogCount": "10", "commitLogBytes": "0"})
+    try:
+        e.start()
+        away = e.followers()[0]
+        away.stop()
+        c = client(",".join(m.connect_string for m in e.members.values() if m is not away))
+        c.ensure_path("/s")
+        for i in range(150):
+            c.create("/s/n%03d" % i, b"x" * 100)
+        c.stop()
+        away.start_process()
+        wait_until(lambda: "synced from the leader's snapshot" in away.read_log(), timeout=60,
+                   what="member %d to install the leader's snapshot" % away.member_id)
+        e.await_serving(timeout=30)
+        assert "sending a snapshot" in e.leader().read_log()
+        check_all_present(e, ["/s/n%03d" % i for i in range(150)])
+        # After a kill -9 of that member it serves them again.
+        away.stop(signal.SIGKILL)
+        away.start_process()
+        e.await_serving(timeout=30)
+        check_all_present(e, ["/s/n%03d" % i for i in range(150)])
+    finally:
+        e.stop()
+
+
 @pytest.fixture
 def proxied_ensemble(tmp_path):
     e = Ensemble(str(tmp_path), size=3, proxied=True)

@@ -298,6 +298,25 @@ TEST_F(SnapshotTest, FailedWriteLeavesNoFile) {
   EXPECT_TRUE(names->empty());
 }
 
+// The copy a leader sends to a follower is read back at once: it syncs nothing (every sync
+// here would fail), and reads back as the same state.
+TEST_F(SnapshotTest, AScratchCopySyncsNothingAndReadsBackTheSame) {
+  StateMachine sm(Extended());
+  TxnMaker t;
+  BuildRichState(&sm, &t);
+  fs.FailSyncs(1000);
+  SnapshotWriteOptions scratch;
+  scratch.durable = false;
+  auto info = WriteSnapshot(&fs, kDir, sm, scratch);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  auto loaded = Load(info->path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(StateDifference(sm, *loaded), "");
+
+  auto durable = WriteSnapshot(&fs, kDir, sm);  // the default syncs, and fails here
+  EXPECT_EQ(durable.status().code(), Status::Code::kIoError);
+}
+
 // A crash at any point of a snapshot write leaves either no snapshot or a complete one.
 TEST_F(SnapshotTest, CrashAtAnyPointOfAWriteLeavesNoPartialSnapshot) {
   StateMachine sm(Extended());

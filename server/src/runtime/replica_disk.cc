@@ -120,7 +120,11 @@ StatusOr<std::string> SerializeSnapshot(env::FileSystem* fs, const std::string& 
                                         const StateMachine& state) {
   Status made = fs->CreateDir(dir);
   (void)made;  // exists already, or WriteSnapshot reports why it cannot write there
-  auto written = storage::WriteSnapshot(fs, dir, state);
+  // Read back and removed at once: nothing to flush, which on a slow disk would hold the
+  // leader's core thread for a flush of the whole state.
+  storage::SnapshotWriteOptions options;
+  options.durable = false;
+  auto written = storage::WriteSnapshot(fs, dir, state, options);
   if (!written.ok()) return written.status();
   auto bytes = ReadWholeFile(fs, written->path);
   (void)fs->RemoveFile(written->path);

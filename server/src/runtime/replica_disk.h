@@ -65,7 +65,8 @@ class ReplicaDisk {
 
 // The bytes of `state` as a snapshot file, for a follower that needs the whole state. Written
 // through `dir` (a scratch directory of this member) because the snapshot writer streams to a
-// file; the file is removed afterwards.
+// file, without syncing it (the follower makes its copy durable); the file is removed
+// afterwards.
 StatusOr<std::string> SerializeSnapshot(env::FileSystem* fs, const std::string& dir,
                                         const StateMachine& state);
 

@@ -382,7 +382,7 @@ StatusOr<SnapshotInfo> WriteSnapshot(env::FileSystem* fs, const std::string& dir
   auto file = fs->CreateFile(temp_path);
   if (!file.ok()) return file.status();
   Status st = WriteSnapshotBody(file->get(), state, options, &info);
-  if (st.ok()) st = (*file)->Sync();
+  if (st.ok() && options.durable) st = (*file)->Sync();
   if (st.ok()) st = (*file)->Close();
   if (st.ok()) st = fs->Rename(temp_path, info.path);
   if (!st.ok()) {
@@ -392,7 +392,7 @@ StatusOr<SnapshotInfo> WriteSnapshot(env::FileSystem* fs, const std::string& dir
   }
   // Until the directory is synced the rename may be undone by a crash; the caller must not
   // count on the snapshot (for purging older files) before this returns OK.
-  CORRAL_RETURN_IF_ERROR(fs->SyncDir(dir));
+  if (options.durable) CORRAL_RETURN_IF_ERROR(fs->SyncDir(dir));
   return info;
 }
 

@@ -35,6 +35,10 @@ struct SnapshotWriteOptions {
   uint64_t db_id = 0;  // recorded in the header (see TxnLogOptions::db_id)
   // Records are gathered into writes of this size: few, large writes.
   size_t write_buffer_bytes = 4 << 20;
+  // false: neither the file nor the directory is synced, so the snapshot may not survive a
+  // crash. Only for a scratch copy that is read back at once (the bytes a leader sends to a
+  // follower): it need not cost a flush of the whole state on the thread that asked for it.
+  bool durable = true;
 };
 
 struct SnapshotInfo {
