@@ -8,7 +8,7 @@ namespace corral {
 
 void* AllocateHugePageHinted(size_t bytes) {
   // Whole huge pages, aligned: the kernel backs only aligned 2 MiB ranges with huge pages.
-  size_t rounded = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  size_t rounded = HugePagesBytes(bytes);
   void* p = std::aligned_alloc(kHugePageBytes, rounded);
   if (p == nullptr) return nullptr;
 #ifdef MADV_HUGEPAGE

@@ -19,6 +19,12 @@ namespace corral {
 
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 
+// What an allocation of `bytes` (at least kHugePageBytes) really takes: whole huge pages, all
+// resident once touched.
+inline constexpr size_t HugePagesBytes(size_t bytes) {
+  return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+}
+
 // The raw calls (base/huge_page_allocator.cc): Allocate returns nullptr when out of memory.
 void* AllocateHugePageHinted(size_t bytes);
 void FreeHugePageHinted(void* p, size_t bytes);

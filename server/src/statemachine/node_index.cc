@@ -227,8 +227,7 @@ void NodeIndex::GrowTo(size_t capacity) {
   // A large array is allocated in whole huge pages (base/huge_page_allocator.h), all resident
   // once touched: the slots that fill the last one cost nothing and shorten every probe.
   if (capacity * sizeof(Slot) >= kHugePageBytes) {
-    size_t bytes = (capacity * sizeof(Slot) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
-    capacity = bytes / sizeof(Slot);
+    capacity = HugePagesBytes(capacity * sizeof(Slot)) / sizeof(Slot);
   }
   decltype(slots_) old(capacity);
   old.swap(slots_);
