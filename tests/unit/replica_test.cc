@@ -488,7 +488,8 @@ TEST(ReplicaTest, ASnapshotAnsweredAfterTheRetryStillEndsTheWait) {
   Ensemble& e = d.e;
   const MemberId leader = d.leader, f = d.f;
   EXPECT_LE(e[leader].replica->cached_entries(), 16u) << "kept more than cached_bytes_max";
-  const int delay_ticks = 4 * 10 + 5;
+  // Past the leader's resend timeout (4 election timeouts), so every answer misses the retry.
+  const int delay_ticks = 4 * DownFollower::Options(0).election_timeout_ticks + 5;
   e.DelayWhere([&](const Message& m) { return m.from == f && m.to == leader; }, delay_ticks);
   e.Start(f);
   for (int i = 0; i < 8 * delay_ticks; ++i) {
